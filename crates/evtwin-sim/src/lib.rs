@@ -1,0 +1,25 @@
+//! The evtwin plant: a pure, deterministic simulation of an electric car.
+//!
+//! No I/O, no wall clock, no global state: a [`Twin`] is built from a
+//! [`TwinConfig`], advanced with [`Twin::step`] (fixed step), read through named
+//! [`signals`] and driven from outside through named [`signals::Input`]s.
+//! The same configuration and seed give the same results, bit for bit.
+//!
+//! Sign convention (everywhere): battery current and power are positive when the
+//! pack discharges.
+
+pub mod aux;
+pub mod cell;
+pub mod charger;
+pub mod cycle;
+pub mod driver;
+pub mod interp;
+pub mod pack;
+pub mod rng;
+pub mod route;
+pub mod signals;
+pub mod twin;
+pub mod vehicle;
+
+pub use signals::{Catalogue, Input, Scalar, Signal};
+pub use twin::{Event, Fault, FaultCode, Status, Twin, TwinConfig, TwinError, VehicleSpec};

@@ -1,0 +1,469 @@
+//! A battery pack of `series` groups, each `parallel` cells lumped into one
+//! equivalent circuit (OCV, R0, two RC branches) with its own SOC, branch voltages
+//! and temperature, plus a lumped coolant node.
+//!
+//! Sign convention: pack current is positive when discharging.
+//!
+//! Each step is solved in closed form. Over one step of length `dt` with constant
+//! current `I`, the RC branches are integrated exactly (`v ← v·α − I·R·(1 − α)`,
+//! `α = e^(−dt/τ)`), and OCV is linear in SOC within a table segment, so the mean
+//! terminal voltage over the step is exactly linear in `I`: `V̄ = E − I·R`. A power
+//! demand therefore gives the current by one quadratic, and chemical energy, losses
+//! and terminal energy balance to rounding error.
+//!
+//! Two rates: the slowly varying parameters (R0, R1, C1, R2, C2 and their decay
+//! factors, all functions of temperature and SOC) are refreshed every
+//! `refresh_steps` steps; OCV is re-linearised at once whenever a group's SOC leaves
+//! its table segment, so it is exact at every step.
+
+mod solve;
+
+use thiserror::Error;
+
+use crate::cell::CellSpec;
+use crate::rng::Rng;
+pub use solve::{OperatingPoint, StepEnergy};
+
+/// Thermal parameters of the pack (passive: no pump, heater or chiller yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackThermalSpec {
+    /// Conductance from each series group to the coolant plate, W/K.
+    pub group_to_coolant_w_per_k: f64,
+    /// Heat capacity of coolant, plates and housing, J/K.
+    pub coolant_heat_capacity_j_per_k: f64,
+    /// Conductance from the coolant/housing node to ambient air, W/K.
+    pub coolant_to_ambient_w_per_k: f64,
+}
+
+/// Design of a pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackSpec {
+    /// The cell used throughout.
+    pub cell: CellSpec,
+    /// Number of series groups.
+    pub series: usize,
+    /// Cells in parallel in each group.
+    pub parallel: usize,
+    /// One-sigma cell-to-cell capacity spread, % (truncated at 3 σ).
+    pub capacity_spread_pct: f64,
+    /// One-sigma cell-to-cell resistance spread, % (truncated at 3 σ).
+    pub resistance_spread_pct: f64,
+    /// Pack discharge power limit at the terminals, W.
+    pub max_discharge_power_w: f64,
+    /// Pack charge power limit at the terminals, W.
+    pub max_charge_power_w: f64,
+    /// Thermal model.
+    pub thermal: PackThermalSpec,
+}
+
+/// Why a pack design is unusable.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum PackError {
+    /// A count is zero.
+    #[error("{what} must be at least 1")]
+    ZeroCount { what: &'static str },
+    /// A quantity is out of its physical range.
+    #[error("{what} = {value} is out of range ({why})")]
+    OutOfRange {
+        what: &'static str,
+        value: f64,
+        why: &'static str,
+    },
+}
+
+/// Initial state of a pack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PackInit {
+    /// State of charge of every group, 0…1.
+    pub soc: f64,
+    /// Temperature of every group and of the coolant, °C.
+    pub temp_c: f64,
+}
+
+/// Slowly varying per-group parameters (see the module docs).
+#[derive(Debug, Clone, Default)]
+struct Slow {
+    ocv_a: Vec<f64>,
+    ocv_b: Vec<f64>,
+    seg_lo: Vec<f64>,
+    seg_hi: Vec<f64>,
+    r0: Vec<f64>,
+    r1: Vec<f64>,
+    r2: Vec<f64>,
+    alpha1: Vec<f64>,
+    alpha2: Vec<f64>,
+    beta1: Vec<f64>,
+    beta2: Vec<f64>,
+    gamma1: Vec<f64>,
+    gamma2: Vec<f64>,
+    /// `R1·(1 − β1) + R2·(1 − β2)`: current term of the mean RC voltage, Ω.
+    k12: Vec<f64>,
+    /// Resistance seen by the step-mean voltage, Ω.
+    rbar: Vec<f64>,
+    /// Resistance seen by the end-of-step voltage, Ω.
+    rend: Vec<f64>,
+    inv_rend: Vec<f64>,
+}
+
+/// A pack's state and the results of its last step.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    spec: PackSpec,
+    dt_s: f64,
+    refresh_steps: u32,
+    steps_to_refresh: u32,
+    // Fixed per group.
+    cap_ah: Vec<f64>,
+    inv_cap_as: Vec<f64>,
+    res_factor: Vec<f64>,
+    inv_heat_cap: Vec<f64>,
+    total_cap_ah: f64,
+    // State per group.
+    soc: Vec<f64>,
+    v1: Vec<f64>,
+    v2: Vec<f64>,
+    temp_c: Vec<f64>,
+    coolant_c: f64,
+    /// Σ group temperatures after the last step, °C.
+    temp_sum_c: f64,
+    /// Σ SOC·capacity, Ah (updated per step, recomputed at every refresh).
+    charge_ah: f64,
+    slow: Slow,
+    /// Pack sums of the slow parameters, kept current.
+    slow_sums: SlowSums,
+    /// The slow sums that held when this step's operating point was taken.
+    step_sums: SlowSums,
+    scratch: solve::Scratch,
+    last: solve::LastStep,
+}
+
+/// Pack-level sums of slowly varying per-group parameters.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct SlowSums {
+    /// Σ R0, Ω.
+    r0: f64,
+    /// Σ `k12`, Ω.
+    k12: f64,
+    /// Σ OCV slope / (3600·capacity), V/(A·s).
+    ocv_slope_per_as: f64,
+    /// Σ `rbar`, Ω.
+    rbar: f64,
+}
+
+fn check_spec(spec: &PackSpec) -> Result<(), PackError> {
+    if spec.series == 0 {
+        return Err(PackError::ZeroCount { what: "series" });
+    }
+    if spec.parallel == 0 {
+        return Err(PackError::ZeroCount { what: "parallel" });
+    }
+    let positive = [
+        ("cell capacity_ah", spec.cell.capacity_ah),
+        ("cell mass_kg", spec.cell.mass_kg),
+        (
+            "cell specific_heat_j_per_kg_k",
+            spec.cell.specific_heat_j_per_kg_k,
+        ),
+        ("cell max_charge_c", spec.cell.max_charge_c),
+        ("cell max_discharge_c", spec.cell.max_discharge_c),
+        ("max_discharge_power_w", spec.max_discharge_power_w),
+        ("max_charge_power_w", spec.max_charge_power_w),
+        (
+            "coolant_heat_capacity_j_per_k",
+            spec.thermal.coolant_heat_capacity_j_per_k,
+        ),
+    ];
+    for (what, value) in positive {
+        if value.is_nan() || value <= 0.0 {
+            return Err(PackError::OutOfRange {
+                what,
+                value,
+                why: "must be positive",
+            });
+        }
+    }
+    let non_negative = [
+        ("capacity_spread_pct", spec.capacity_spread_pct),
+        ("resistance_spread_pct", spec.resistance_spread_pct),
+        (
+            "group_to_coolant_w_per_k",
+            spec.thermal.group_to_coolant_w_per_k,
+        ),
+        (
+            "coolant_to_ambient_w_per_k",
+            spec.thermal.coolant_to_ambient_w_per_k,
+        ),
+    ];
+    for (what, value) in non_negative {
+        if !value.is_finite() || value < 0.0 {
+            return Err(PackError::OutOfRange {
+                what,
+                value,
+                why: "must be zero or positive",
+            });
+        }
+    }
+    for (what, value) in [
+        ("capacity_spread_pct", spec.capacity_spread_pct),
+        ("resistance_spread_pct", spec.resistance_spread_pct),
+    ] {
+        if value >= 30.0 {
+            return Err(PackError::OutOfRange {
+                what,
+                value,
+                why: "a 3-sigma spread must stay below 90 %",
+            });
+        }
+    }
+    if spec.cell.voltage_min_v >= spec.cell.voltage_max_v {
+        return Err(PackError::OutOfRange {
+            what: "cell voltage_min_v",
+            value: spec.cell.voltage_min_v,
+            why: "must be below voltage_max_v",
+        });
+    }
+    Ok(())
+}
+
+impl Pack {
+    /// Builds a pack, drawing each group's capacity and resistance factors from
+    /// `rng` (capacity first, then resistance, group by group).
+    pub fn new(
+        spec: PackSpec,
+        init: PackInit,
+        rng: &mut Rng,
+        dt_s: f64,
+        refresh_steps: u32,
+    ) -> Result<Self, PackError> {
+        check_spec(&spec)?;
+        if !(0.0..=1.0).contains(&init.soc) {
+            return Err(PackError::OutOfRange {
+                what: "initial SOC",
+                value: init.soc,
+                why: "a fraction from 0 to 1",
+            });
+        }
+        let n = spec.series;
+        let parallel = spec.parallel as f64;
+        let mut cap_ah = Vec::with_capacity(n);
+        let mut res_factor = Vec::with_capacity(n);
+        for _ in 0..n {
+            let kq = 1.0 + spec.capacity_spread_pct / 100.0 * rng.truncated_normal(3.0);
+            let kr = 1.0 + spec.resistance_spread_pct / 100.0 * rng.truncated_normal(3.0);
+            cap_ah.push(spec.cell.capacity_ah * parallel * kq);
+            res_factor.push(kr);
+        }
+        let heat_cap = spec.cell.mass_kg * spec.cell.specific_heat_j_per_kg_k * parallel;
+        let mut pack = Self {
+            dt_s,
+            refresh_steps: refresh_steps.max(1),
+            steps_to_refresh: 0,
+            inv_cap_as: cap_ah.iter().map(|q| 1.0 / (3600.0 * q)).collect(),
+            total_cap_ah: cap_ah.iter().sum(),
+            cap_ah,
+            res_factor,
+            inv_heat_cap: vec![1.0 / heat_cap; n],
+            soc: vec![init.soc; n],
+            v1: vec![0.0; n],
+            v2: vec![0.0; n],
+            temp_c: vec![init.temp_c; n],
+            coolant_c: init.temp_c,
+            temp_sum_c: init.temp_c * n as f64,
+            charge_ah: 0.0,
+            slow: Slow::default(),
+            slow_sums: SlowSums::default(),
+            step_sums: SlowSums::default(),
+            scratch: solve::Scratch::default(),
+            last: solve::LastStep::default(),
+            spec,
+        };
+        pack.refresh_all();
+        pack.set_rest_outputs();
+        pack.steps_to_refresh = pack.refresh_steps;
+        Ok(pack)
+    }
+
+    /// The design this pack was built from.
+    #[must_use]
+    pub fn spec(&self) -> &PackSpec {
+        &self.spec
+    }
+
+    /// Number of series groups.
+    #[must_use]
+    pub fn groups(&self) -> usize {
+        self.soc.len()
+    }
+
+    /// Total charge capacity (sum over groups, Ah) — a series string delivers the
+    /// weakest group's, but the mean is what SOC is weighted by.
+    #[must_use]
+    pub fn mean_group_capacity_ah(&self) -> f64 {
+        self.total_cap_ah / self.groups() as f64
+    }
+
+    /// Capacity of group `g`, Ah.
+    #[must_use]
+    pub fn group_capacity_ah(&self, g: usize) -> f64 {
+        self.cap_ah[g]
+    }
+
+    /// True SOC of group `g`, 0…1.
+    #[must_use]
+    pub fn group_soc(&self, g: usize) -> f64 {
+        self.soc[g]
+    }
+
+    /// RC branch voltages `(v1, v2)` of group `g`, V (negative while discharging).
+    #[must_use]
+    pub fn group_rc_v(&self, g: usize) -> (f64, f64) {
+        (self.v1[g], self.v2[g])
+    }
+
+    /// Temperature of group `g`, °C.
+    #[must_use]
+    pub fn group_temp_c(&self, g: usize) -> f64 {
+        self.temp_c[g]
+    }
+
+    /// Temperature of the coolant/housing node, °C.
+    #[must_use]
+    pub fn coolant_temp_c(&self) -> f64 {
+        self.coolant_c
+    }
+
+    /// Capacity-weighted mean SOC of the pack, 0…1 (charge held / capacity).
+    #[must_use]
+    pub fn soc(&self) -> f64 {
+        self.last.soc
+    }
+
+    /// Open-circuit voltage of the pack now, V.
+    #[must_use]
+    pub fn ocv_v(&self) -> f64 {
+        (0..self.groups())
+            .map(|g| self.slow.ocv_a[g] + self.slow.ocv_b[g] * self.soc[g])
+            .sum()
+    }
+
+    /// Nominal energy between SOC 0 and 1 at 25 °C, Wh (rated cells, no spread).
+    #[must_use]
+    pub fn nominal_energy_wh(&self) -> f64 {
+        self.spec.cell.energy_wh(25.0) * (self.spec.series * self.spec.parallel) as f64
+    }
+
+    /// Nominal voltage: nominal energy over rated capacity, V.
+    #[must_use]
+    pub fn nominal_voltage_v(&self) -> f64 {
+        self.nominal_energy_wh() / (self.spec.cell.capacity_ah * self.spec.parallel as f64)
+    }
+
+    /// Results of the last step.
+    #[must_use]
+    pub fn last(&self) -> &solve::LastStep {
+        &self.last
+    }
+
+    /// Recomputes every group's slow parameters and OCV line.
+    fn refresh_all(&mut self) {
+        let n = self.groups();
+        let s = &mut self.slow;
+        for v in [
+            &mut s.ocv_a,
+            &mut s.ocv_b,
+            &mut s.seg_lo,
+            &mut s.seg_hi,
+            &mut s.r0,
+            &mut s.r1,
+            &mut s.r2,
+            &mut s.alpha1,
+            &mut s.alpha2,
+            &mut s.beta1,
+            &mut s.beta2,
+            &mut s.gamma1,
+            &mut s.gamma2,
+            &mut s.k12,
+            &mut s.rbar,
+            &mut s.rend,
+            &mut s.inv_rend,
+        ] {
+            v.resize(n, 0.0);
+        }
+        let parallel = self.spec.parallel as f64;
+        for g in 0..n {
+            let p = self.spec.cell.table.params(self.soc[g], self.temp_c[g]);
+            let k = self.res_factor[g];
+            let s = &mut self.slow;
+            s.r0[g] = p.r0_ohm * k / parallel;
+            s.r1[g] = p.r1_ohm * k / parallel;
+            s.r2[g] = p.r2_ohm * k / parallel;
+            // τ = R·C is a property of the cell: group scaling (R/P, C·P) and the
+            // resistance spread (R·k, C/k) leave it unchanged.
+            let tau1 = p.r1_ohm * p.c1_f;
+            let tau2 = p.r2_ohm * p.c2_f;
+            s.alpha1[g] = (-self.dt_s / tau1).exp();
+            s.alpha2[g] = (-self.dt_s / tau2).exp();
+            s.beta1[g] = tau1 * (1.0 - s.alpha1[g]) / self.dt_s;
+            s.beta2[g] = tau2 * (1.0 - s.alpha2[g]) / self.dt_s;
+            s.gamma1[g] = s.r1[g] * (1.0 - s.alpha1[g]);
+            s.gamma2[g] = s.r2[g] * (1.0 - s.alpha2[g]);
+            s.k12[g] = s.r1[g] * (1.0 - s.beta1[g]) + s.r2[g] * (1.0 - s.beta2[g]);
+            self.linearise_ocv(g);
+        }
+        self.sum_slow();
+        // Re-anchor the running charge total (it drifts by rounding only).
+        self.charge_ah = (0..n).map(|g| self.soc[g] * self.cap_ah[g]).sum();
+    }
+
+    /// Recomputes the pack sums of the slow parameters.
+    fn sum_slow(&mut self) {
+        let s = &self.slow;
+        let n = self.groups();
+        let mut sums = SlowSums::default();
+        for g in 0..n {
+            sums.r0 += s.r0[g];
+            sums.k12 += s.k12[g];
+            sums.ocv_slope_per_as += s.ocv_b[g] * self.inv_cap_as[g];
+            sums.rbar += s.rbar[g];
+        }
+        self.slow_sums = sums;
+    }
+
+    /// Re-linearises group `g`'s OCV around its SOC and updates the resistances
+    /// that include the OCV slope.
+    fn linearise_ocv(&mut self, g: usize) {
+        let table = &self.spec.cell.table;
+        let point = table.locate(self.soc[g], self.temp_c[g]);
+        let (a, b) = table.ocv_line(point);
+        let socs = table.axes().a();
+        let s = &mut self.slow;
+        s.ocv_a[g] = a;
+        s.ocv_b[g] = b;
+        // Outside the table the end segment extrapolates: no boundary on that side.
+        s.seg_lo[g] = if point.i == 0 {
+            f64::NEG_INFINITY
+        } else {
+            socs[point.i]
+        };
+        s.seg_hi[g] = if point.i + 2 == socs.len() {
+            f64::INFINITY
+        } else {
+            socs[point.i + 1]
+        };
+        let ocv_drop = b * self.dt_s * self.inv_cap_as[g];
+        s.rbar[g] = s.r0[g] + 0.5 * ocv_drop + s.k12[g];
+        s.rend[g] = s.r0[g] + ocv_drop + s.gamma1[g] + s.gamma2[g];
+        s.inv_rend[g] = 1.0 / s.rend[g];
+    }
+
+    /// Fills the outputs for a pack at rest: a zero-current step changes no state
+    /// (every temperature is equal, every RC voltage zero).
+    fn set_rest_outputs(&mut self) {
+        self.steps_to_refresh = self.refresh_steps;
+        let op = self.operating_point();
+        self.commit(&op, 0.0, self.coolant_c);
+    }
+}
+
+#[cfg(test)]
+mod tests;

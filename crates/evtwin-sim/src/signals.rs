@@ -1,0 +1,321 @@
+//! The twin's signal space: every value it publishes has a stable name and a unit.
+//!
+//! Scalars come first (in the order of [`Scalar::ALL`]), then three signals per
+//! series group: `cell[i].soc_pct`, `cell[i].voltage_v`, `cell[i].temp_c`, where
+//! `i` is the 0-based series group (its parallel cells share one state).
+
+macro_rules! scalars {
+    ($( $variant:ident => $name:literal, $unit:literal, $doc:literal; )*) => {
+        /// A scalar signal.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scalar {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Scalar {
+            /// Every scalar, in catalogue order.
+            pub const ALL: &'static [Scalar] = &[$(Scalar::$variant),*];
+
+            /// Its name, e.g. `pack.voltage_v`.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $(Scalar::$variant => $name,)* }
+            }
+
+            /// Its unit, e.g. `V` (`1` for ratios and flags).
+            #[must_use]
+            pub const fn unit(self) -> &'static str {
+                match self { $(Scalar::$variant => $unit,)* }
+            }
+
+            /// One line of description.
+            #[must_use]
+            pub const fn doc(self) -> &'static str {
+                match self { $(Scalar::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+scalars! {
+    TimeS => "time_s", "s", "virtual time since the start";
+    LegIndex => "route.leg_index", "1", "0-based index of the current leg";
+    OdometerKm => "vehicle.odometer_km", "km", "distance driven";
+    ElevationM => "vehicle.elevation_m", "m", "height above the start";
+    SpeedMps => "vehicle.speed_mps", "m/s", "vehicle speed at the end of the step";
+    TargetSpeedMps => "driver.target_speed_mps", "m/s", "speed the route asks for";
+    AccelMps2 => "vehicle.accel_mps2", "m/s²", "acceleration over the step";
+    GradePct => "vehicle.grade_pct", "%", "road grade, rise over run";
+    TraceMiss => "driver.trace_miss", "1", "1 while the car cannot follow its target";
+    PowertrainLimited => "vehicle.powertrain_limited", "1", "1 while motor or battery limits cut the acceleration";
+    WheelPowerW => "vehicle.wheel_power_w", "W", "power at the wheels (negative braking)";
+    DragPowerW => "vehicle.drag_power_w", "W", "aerodynamic drag power";
+    RollingPowerW => "vehicle.rolling_power_w", "W", "rolling-resistance power";
+    GradePowerW => "vehicle.grade_power_w", "W", "climbing power (negative downhill)";
+    FrictionBrakePowerW => "vehicle.friction_brake_power_w", "W", "power into the friction brakes";
+    MotorMechPowerW => "motor.mech_power_w", "W", "motor shaft power (negative generating)";
+    MotorElecPowerW => "motor.elec_power_w", "W", "motor electric power (negative generating)";
+    MotorSpeedRpm => "motor.speed_rpm", "rpm", "motor speed";
+    MotorTorqueNm => "motor.torque_nm", "N·m", "motor torque (negative generating)";
+    MotorEfficiency => "motor.efficiency", "1", "motor efficiency this step";
+    AuxPowerW => "aux.power_w", "W", "auxiliary load including HVAC";
+    HvacPowerW => "aux.hvac_power_w", "W", "HVAC electric power";
+    AmbientC => "env.ambient_c", "°C", "ambient air temperature";
+    AirDensity => "env.air_density_kg_m3", "kg/m³", "air density";
+    PackVoltageV => "pack.voltage_v", "V", "terminal voltage at the end of the step";
+    PackCurrentA => "pack.current_a", "A", "pack current (positive discharging)";
+    PackPowerW => "pack.power_w", "W", "terminal power (positive discharging)";
+    PackOcvV => "pack.ocv_v", "V", "open-circuit voltage";
+    PackSocPct => "pack.soc_pct", "%", "true SOC: charge held over capacity";
+    PackSocMinPct => "pack.soc_min_pct", "%", "lowest group SOC";
+    PackSocMaxPct => "pack.soc_max_pct", "%", "highest group SOC";
+    DischargeLimitA => "pack.discharge_limit_a", "A", "discharge current limit (cell voltage, C-rate, inputs)";
+    ChargeLimitA => "pack.charge_limit_a", "A", "charge current limit (cell voltage, C-rate, inputs)";
+    DischargePowerLimitW => "pack.discharge_power_limit_w", "W", "discharge power available";
+    ChargePowerLimitW => "pack.charge_power_limit_w", "W", "charge power accepted";
+    CellVMinV => "pack.cell_v_min_v", "V", "lowest group voltage";
+    CellVMinIndex => "pack.cell_v_min_index", "1", "group with the lowest voltage";
+    CellVMaxV => "pack.cell_v_max_v", "V", "highest group voltage";
+    CellVMaxIndex => "pack.cell_v_max_index", "1", "group with the highest voltage";
+    TempMinC => "pack.temp_min_c", "°C", "coldest group temperature";
+    TempMaxC => "pack.temp_max_c", "°C", "hottest group temperature";
+    TempMaxIndex => "pack.temp_max_index", "1", "hottest group";
+    TempMeanC => "pack.temp_mean_c", "°C", "mean group temperature";
+    PackHeatW => "pack.heat_w", "W", "heat generated in the cells";
+    CoolantC => "pack.coolant_c", "°C", "coolant and housing temperature";
+    ChargerConnected => "charger.connected", "1", "1 while plugged in";
+    ChargerPowerW => "charger.dc_power_w", "W", "DC power from the station";
+    ChargerGridPowerW => "charger.grid_power_w", "W", "power drawn from the grid";
+    EnergyChemicalWh => "energy.chemical_wh", "Wh", "chemical energy out of the cells (OCV × charge)";
+    EnergyBatteryLossWh => "energy.battery_loss_wh", "Wh", "losses in R0 and the RC branches";
+    EnergyTerminalWh => "energy.terminal_wh", "Wh", "net energy out of the pack terminals";
+    EnergyAuxWh => "energy.aux_wh", "Wh", "auxiliaries and HVAC";
+    EnergyMotorLossWh => "energy.motor_loss_wh", "Wh", "motor and inverter losses";
+    EnergyTransmissionLossWh => "energy.transmission_loss_wh", "Wh", "gear losses";
+    EnergyFrictionBrakeWh => "energy.friction_brake_wh", "Wh", "friction braking";
+    EnergyRegenWh => "energy.regen_wh", "Wh", "electric energy regenerated";
+    EnergyDragWh => "energy.drag_wh", "Wh", "aerodynamic drag";
+    EnergyRollingWh => "energy.rolling_wh", "Wh", "rolling resistance";
+    EnergyGradeWh => "energy.grade_wh", "Wh", "net climbing (potential energy)";
+    EnergyKineticWh => "energy.kinetic_wh", "Wh", "net change of kinetic energy, body and wheels";
+    EnergyChargerDcWh => "energy.charger_dc_wh", "Wh", "DC energy from chargers";
+    EnergyGridWh => "energy.grid_wh", "Wh", "energy from the grid";
+}
+
+/// Per-group quantities, in catalogue order within each group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupQuantity {
+    /// True SOC of the group, %.
+    SocPct,
+    /// Terminal voltage of the group's cells, V.
+    VoltageV,
+    /// Group temperature, °C.
+    TempC,
+}
+
+impl GroupQuantity {
+    /// All, in catalogue order.
+    pub const ALL: [Self; 3] = [Self::SocPct, Self::VoltageV, Self::TempC];
+
+    /// Suffix after `cell[i].`.
+    #[must_use]
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            Self::SocPct => "soc_pct",
+            Self::VoltageV => "voltage_v",
+            Self::TempC => "temp_c",
+        }
+    }
+
+    /// Unit.
+    #[must_use]
+    pub const fn unit(self) -> &'static str {
+        match self {
+            Self::SocPct => "%",
+            Self::VoltageV => "V",
+            Self::TempC => "°C",
+        }
+    }
+}
+
+/// A signal: a scalar or one group's quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signal {
+    /// A pack- or vehicle-level value.
+    Scalar(Scalar),
+    /// A series group's value.
+    Group(usize, GroupQuantity),
+}
+
+/// The names and units of every signal of a twin (its shape depends on the
+/// number of series groups).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    groups: usize,
+}
+
+impl Catalogue {
+    /// The catalogue of a twin with `groups` series groups.
+    #[must_use]
+    pub fn new(groups: usize) -> Self {
+        Self { groups }
+    }
+
+    /// Number of signals.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        Scalar::ALL.len() + GroupQuantity::ALL.len() * self.groups
+    }
+
+    /// Never empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The signal at catalogue position `index`.
+    #[must_use]
+    pub fn signal(&self, index: usize) -> Option<Signal> {
+        let ns = Scalar::ALL.len();
+        if index < ns {
+            return Some(Signal::Scalar(Scalar::ALL[index]));
+        }
+        let k = index - ns;
+        let nq = GroupQuantity::ALL.len();
+        (k / nq < self.groups).then(|| Signal::Group(k / nq, GroupQuantity::ALL[k % nq]))
+    }
+
+    /// Every signal in order.
+    pub fn iter(&self) -> impl Iterator<Item = Signal> + '_ {
+        (0..self.len()).filter_map(|i| self.signal(i))
+    }
+
+    /// Looks a signal up by name.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<Signal> {
+        if let Some(s) = Scalar::ALL.iter().find(|s| s.name() == name) {
+            return Some(Signal::Scalar(*s));
+        }
+        let rest = name.strip_prefix("cell[")?;
+        let (index, suffix) = rest.split_once("].")?;
+        let group: usize = index.parse().ok()?;
+        let q = GroupQuantity::ALL
+            .into_iter()
+            .find(|q| q.suffix() == suffix)?;
+        (group < self.groups).then_some(Signal::Group(group, q))
+    }
+}
+
+impl Signal {
+    /// Its name.
+    #[must_use]
+    pub fn name(self) -> String {
+        match self {
+            Self::Scalar(s) => s.name().to_owned(),
+            Self::Group(g, q) => format!("cell[{g}].{}", q.suffix()),
+        }
+    }
+
+    /// Its unit.
+    #[must_use]
+    pub fn unit(self) -> &'static str {
+        match self {
+            Self::Scalar(s) => s.unit(),
+            Self::Group(_, q) => q.unit(),
+        }
+    }
+}
+
+/// A value the twin accepts from outside (a real ECU's output, a test, a UI).
+/// Unset inputs leave the twin's own behaviour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Input {
+    /// A discharge current limit from a (real) BMS, A; the twin obeys the smaller.
+    BmsDischargeLimitA,
+    /// A charge current limit from a (real) BMS, A; the twin obeys the smaller.
+    BmsChargeLimitA,
+    /// A charger controller's current setpoint, A; the station delivers at most this.
+    ChargerCurrentSetpointA,
+    /// Additional auxiliary load, W.
+    AuxExtraW,
+    /// A speed cap for the driver (e.g. from a real VCU), m/s.
+    DriverSpeedCapMps,
+}
+
+impl Input {
+    /// Every input.
+    pub const ALL: [Self; 5] = [
+        Self::BmsDischargeLimitA,
+        Self::BmsChargeLimitA,
+        Self::ChargerCurrentSetpointA,
+        Self::AuxExtraW,
+        Self::DriverSpeedCapMps,
+    ];
+
+    /// Its name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::BmsDischargeLimitA => "bms.discharge_limit_a",
+            Self::BmsChargeLimitA => "bms.charge_limit_a",
+            Self::ChargerCurrentSetpointA => "charger.current_setpoint_a",
+            Self::AuxExtraW => "aux.extra_w",
+            Self::DriverSpeedCapMps => "driver.speed_cap_mps",
+        }
+    }
+
+    /// Looks an input up by name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let cat = Catalogue::new(4);
+        let names: Vec<String> = cat.iter().map(Signal::name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert_eq!(names.len(), cat.len());
+        for s in cat.iter() {
+            assert_eq!(cat.find(&s.name()), Some(s));
+        }
+        assert_eq!(cat.find("cell[4].temp_c"), None);
+        assert_eq!(
+            cat.find("cell[3].temp_c"),
+            Some(Signal::Group(3, GroupQuantity::TempC))
+        );
+        for i in Input::ALL {
+            assert_eq!(Input::from_name(i.name()), Some(i));
+        }
+    }
+
+    #[test]
+    fn every_name_carries_a_unit_suffix_or_is_a_flag_or_index() {
+        for s in Scalar::ALL {
+            let n = s.name();
+            let tail = n.rsplit('.').next().unwrap_or(n);
+            let known = [
+                "_s", "_km", "_m", "_mps", "_mps2", "_pct", "_w", "_rpm", "_nm", "_c", "_kg_m3",
+                "_v", "_a", "_wh", "_index",
+            ];
+            let flags = [
+                "trace_miss",
+                "powertrain_limited",
+                "efficiency",
+                "connected",
+            ];
+            assert!(
+                known.iter().any(|k| tail.ends_with(k)) || flags.contains(&tail),
+                "{n} has no unit suffix"
+            );
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The whole car: route, driver, vehicle, pack and charger advanced together with
+//! one fixed step, publishing named signals and accepting named inputs.
+
+mod charge;
+mod drive;
+mod ledger;
+mod read;
+
+use thiserror::Error;
+
+use crate::aux::AuxSpec;
+use crate::charger::{ChargeEnd, ChargeStopReport, Session};
+use crate::driver::{Driver, DriverSpec};
+use crate::pack::{Pack, PackError, PackInit, PackSpec};
+use crate::rng::Rng;
+use crate::route::{LegKind, Route};
+use crate::signals::{Catalogue, Input};
+use crate::vehicle::{BodySpec, PowertrainSpec};
+pub use ledger::{Ledger, Stats};
+
+/// The car apart from its pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleSpec {
+    /// Display name.
+    pub name: String,
+    /// Body and wheels.
+    pub body: BodySpec,
+    /// Motor and gearing.
+    pub powertrain: PowertrainSpec,
+    /// Auxiliaries and HVAC.
+    pub aux: AuxSpec,
+    /// Lowest usable pack SOC (the car stops driving below it), 0…1.
+    pub soc_min: f64,
+    /// Highest SOC charging goes to, 0…1.
+    pub soc_max: f64,
+}
+
+/// Everything a twin is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwinConfig {
+    /// Fixed step, s.
+    pub step_s: f64,
+    /// How often the cells' slow parameters (R, C) are re-evaluated, s.
+    pub parameter_refresh_s: f64,
+    /// Seed for everything random (cell spread).
+    pub seed: u64,
+    /// Ambient temperature where a leg does not set its own, °C.
+    pub ambient_c: f64,
+    /// The car.
+    pub vehicle: VehicleSpec,
+    /// The pack.
+    pub pack: PackSpec,
+    /// The pack's initial state.
+    pub pack_init: PackInit,
+    /// The driver.
+    pub driver: DriverSpec,
+    /// The route.
+    pub route: Route,
+}
+
+/// Why a twin could not be built.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TwinError {
+    /// The pack design or its initial state.
+    #[error("pack: {0}")]
+    Pack(#[from] PackError),
+    /// A setting out of range.
+    #[error("{what} = {value} is out of range ({why})")]
+    OutOfRange {
+        what: &'static str,
+        value: f64,
+        why: &'static str,
+    },
+}
+
+/// Kinds of fault the twin can raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultCode {
+    /// The pack reached the bottom of its usable window, or cannot power the car.
+    BatteryDepleted,
+    /// A station's voltage range does not cover the pack.
+    StationIncompatible,
+    /// A value became NaN or infinite.
+    Numerical,
+}
+
+impl FaultCode {
+    /// Stable lower-case code for reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BatteryDepleted => "battery_depleted",
+            Self::StationIncompatible => "station_incompatible",
+            Self::Numerical => "numerical",
+        }
+    }
+}
+
+/// A fault with where and when it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// What.
+    pub code: FaultCode,
+    /// Virtual time, s.
+    pub time_s: f64,
+    /// Odometer, km.
+    pub odometer_km: f64,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Something that happened during a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Leg `index` began.
+    LegStarted {
+        /// 0-based leg index.
+        index: usize,
+        /// Virtual time, s.
+        time_s: f64,
+    },
+    /// Leg `index` ended.
+    LegFinished {
+        /// 0-based leg index.
+        index: usize,
+        /// Virtual time, s.
+        time_s: f64,
+    },
+    /// A charge stop ended.
+    ChargeStop(ChargeStopReport),
+    /// A fault.
+    Fault(Fault),
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// More to drive.
+    Running,
+    /// The route is complete.
+    Finished,
+    /// A fault ended the run early.
+    Stopped(FaultCode),
+}
+
+/// Values set from outside; NaN means unset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Inputs {
+    values: [f64; Input::ALL.len()],
+}
+
+impl Inputs {
+    fn get(&self, input: Input) -> f64 {
+        self.values[input as usize]
+    }
+
+    /// The input as an upper bound (unset: no bound).
+    fn cap(&self, input: Input) -> f64 {
+        let v = self.get(input);
+        if v.is_nan() { f64::INFINITY } else { v }
+    }
+}
+
+/// Route progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Progress {
+    leg: usize,
+    leg_steps: u64,
+    leg_start_m: f64,
+}
+
+/// The twin.
+#[derive(Debug, Clone)]
+pub struct Twin {
+    cfg: TwinConfig,
+    pack: Pack,
+    driver: Driver,
+    catalogue: Catalogue,
+    steps: u64,
+    speed_mps: f64,
+    position_m: f64,
+    elevation_m: f64,
+    progress: Progress,
+    session: Option<Session>,
+    inputs: Inputs,
+    flows: drive::Flows,
+    ledger: Ledger,
+    stats: Stats,
+    events: Vec<Event>,
+    status: Status,
+    was_missing: bool,
+}
+
+impl Twin {
+    /// Builds a twin at the start of its route.
+    pub fn new(cfg: TwinConfig) -> Result<Self, TwinError> {
+        let range = |what, value: f64, lo: f64, hi: f64, why| {
+            if value.is_finite() && value >= lo && value <= hi {
+                Ok(())
+            } else {
+                Err(TwinError::OutOfRange { what, value, why })
+            }
+        };
+        range("step", cfg.step_s, 1e-4, 1.0, "0.1 ms … 1 s")?;
+        range(
+            "parameter refresh",
+            cfg.parameter_refresh_s,
+            cfg.step_s,
+            60.0,
+            "one step … 60 s",
+        )?;
+        range("ambient", cfg.ambient_c, -60.0, 60.0, "−60 … 60 °C")?;
+        range(
+            "initial temperature",
+            cfg.pack_init.temp_c,
+            -60.0,
+            80.0,
+            "−60 … 80 °C",
+        )?;
+        range(
+            "SOC min",
+            cfg.vehicle.soc_min,
+            0.0,
+            cfg.vehicle.soc_max,
+            "0 … SOC max",
+        )?;
+        range(
+            "SOC max",
+            cfg.vehicle.soc_max,
+            cfg.vehicle.soc_min,
+            1.0,
+            "SOC min … 1",
+        )?;
+        let refresh_steps = (cfg.parameter_refresh_s / cfg.step_s).round().max(1.0);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let refresh_steps = refresh_steps.min(f64::from(u32::MAX)) as u32;
+        let mut rng = Rng::new(cfg.seed);
+        let pack = Pack::new(
+            cfg.pack.clone(),
+            cfg.pack_init,
+            &mut rng,
+            cfg.step_s,
+            refresh_steps,
+        )?;
+        let mut twin = Self {
+            catalogue: Catalogue::new(pack.groups()),
+            driver: Driver::new(cfg.driver.clone()),
+            pack,
+            steps: 0,
+            speed_mps: 0.0,
+            position_m: 0.0,
+            elevation_m: 0.0,
+            progress: Progress {
+                leg: 0,
+                leg_steps: 0,
+                leg_start_m: 0.0,
+            },
+            session: None,
+            inputs: Inputs {
+                values: [f64::NAN; Input::ALL.len()],
+            },
+            flows: drive::Flows::default(),
+            ledger: Ledger::default(),
+            stats: Stats::default(),
+            events: vec![Event::LegStarted {
+                index: 0,
+                time_s: 0.0,
+            }],
+            status: Status::Running,
+            was_missing: false,
+            cfg,
+        };
+        twin.stats.soc_min = twin.pack.soc();
+        twin.stats.peak_temp_c = twin.pack.last().temp_max_c;
+        twin.flows.ambient_c = twin.ambient_c();
+        Ok(twin)
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &TwinConfig {
+        &self.cfg
+    }
+
+    /// The pack.
+    #[must_use]
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// The signal catalogue.
+    #[must_use]
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Virtual time, s.
+    #[must_use]
+    pub fn time_s(&self) -> f64 {
+        self.steps as f64 * self.cfg.step_s
+    }
+
+    /// Steps taken.
+    #[must_use]
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Run status.
+    #[must_use]
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Cumulative energy flows.
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Running statistics for the summary.
+    #[must_use]
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Takes the events raised since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    /// Sets an input (NaN clears it).
+    pub fn set_input(&mut self, input: Input, value: f64) {
+        self.inputs.values[input as usize] = value;
+    }
+
+    /// Current value of an input (NaN when unset).
+    #[must_use]
+    pub fn input(&self, input: Input) -> f64 {
+        self.inputs.get(input)
+    }
+
+    /// Fraction of the route done, 0…1 (legs done plus progress in the current one).
+    #[must_use]
+    pub fn progress(&self) -> f64 {
+        let legs = self.cfg.route.legs();
+        if self.status == Status::Finished {
+            return 1.0;
+        }
+        let p = &self.progress;
+        let t = p.leg_steps as f64 * self.cfg.step_s;
+        let within = match &legs[p.leg].kind {
+            LegKind::Cruise { distance_m, .. } => (self.position_m - p.leg_start_m) / distance_m,
+            LegKind::Cycle { cycle, repeat } => t / (cycle.duration_s() * f64::from(*repeat)),
+            LegKind::Idle { duration_s } | LegKind::Park { duration_s } => t / duration_s,
+            LegKind::Charge(c) => match (c.until_soc, &self.session) {
+                (Some(until), Some(s)) => {
+                    let start = s.report.soc_start;
+                    (self.pack.soc() - start) / (until - start).max(1e-9)
+                }
+                _ => c.max_duration_s.map_or(0.0, |d| t / d),
+            },
+        };
+        (p.leg as f64 + within.clamp(0.0, 1.0)) / legs.len() as f64
+    }
+
+    fn ambient_c(&self) -> f64 {
+        self.cfg.route.legs()[self.progress.leg]
+            .ambient_c
+            .unwrap_or(self.cfg.ambient_c)
+    }
+
+    /// Advances one step. Does nothing once the run has finished or stopped.
+    pub fn step(&mut self) -> Status {
+        if self.status != Status::Running {
+            return self.status;
+        }
+        let leg_index = self.progress.leg;
+        let leg = &self.cfg.route.legs()[leg_index];
+        let ambient_c = self.ambient_c();
+        let mut leg_done = match &leg.kind {
+            LegKind::Cruise { .. } | LegKind::Cycle { .. } => self.drive_leg_step(ambient_c),
+            LegKind::Idle { duration_s } => self.hold_step(*duration_s, true, ambient_c),
+            LegKind::Park { duration_s } => self.hold_step(*duration_s, false, ambient_c),
+            LegKind::Charge(_) => self.charge_step(ambient_c),
+        };
+        self.steps += 1;
+        self.progress.leg_steps += 1;
+        self.update_stats();
+        if !self.pack.last().current_a.is_finite() || !self.speed_mps.is_finite() {
+            self.raise(
+                FaultCode::Numerical,
+                "a state became NaN or infinite".into(),
+            );
+            leg_done = false;
+        }
+        if leg_done && self.status == Status::Running {
+            self.next_leg();
+        }
+        self.status
+    }
+
+    fn next_leg(&mut self) {
+        let time_s = self.time_s();
+        self.events.push(Event::LegFinished {
+            index: self.progress.leg,
+            time_s,
+        });
+        if self.progress.leg + 1 == self.cfg.route.legs().len() {
+            self.status = Status::Finished;
+            return;
+        }
+        self.progress = Progress {
+            leg: self.progress.leg + 1,
+            leg_steps: 0,
+            leg_start_m: self.position_m,
+        };
+        self.driver.settle(self.flows.accel_mps2);
+        self.events.push(Event::LegStarted {
+            index: self.progress.leg,
+            time_s,
+        });
+    }
+
+    fn raise(&mut self, code: FaultCode, message: String) {
+        self.events.push(Event::Fault(Fault {
+            code,
+            time_s: self.time_s(),
+            odometer_km: self.position_m / 1000.0,
+            message,
+        }));
+        if code != FaultCode::StationIncompatible {
+            self.status = Status::Stopped(code);
+        }
+    }
+
+    /// Ends the charge session, if any, with `end`, and reports it.
+    fn end_session(&mut self, end: ChargeEnd) {
+        if let Some(mut s) = self.session.take() {
+            s.report.end = end;
+            self.events.push(Event::ChargeStop(s.report));
+        }
+    }
+}
