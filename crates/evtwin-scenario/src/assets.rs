@@ -1,0 +1,163 @@
+//! Shipped presets, compiled into the binary so `evtwin` works from any directory,
+//! and resolution of preset references: a bare name is a shipped preset; anything
+//! with a `/` or a file extension is a path relative to the referencing file.
+
+use std::path::{Path, PathBuf};
+
+use crate::source::Source;
+
+/// A shipped asset.
+struct Builtin {
+    name: &'static str,
+    file: &'static str,
+    text: &'static str,
+}
+
+macro_rules! builtin {
+    ($name:literal, $dir:literal, $file:literal) => {
+        Builtin {
+            name: $name,
+            file: concat!("assets/", $dir, "/", $file),
+            text: include_str!(concat!("../../../assets/", $dir, "/", $file)),
+        }
+    };
+}
+
+const VEHICLES: &[Builtin] = &[
+    builtin!("model3-rwd-2022", "vehicles", "model3-rwd-2022.toml"),
+    builtin!("ssb-sedan-800v", "vehicles", "ssb-sedan-800v.toml"),
+];
+
+const CELLS: &[Builtin] = &[
+    builtin!("nmc-graphite", "cells", "nmc-graphite.toml"),
+    builtin!("sulfide", "cells", "sulfide.toml"),
+];
+
+const CELL_TABLES: &[Builtin] = &[
+    builtin!("nmc-graphite.csv", "cells", "nmc-graphite.csv"),
+    builtin!("sulfide.csv", "cells", "sulfide.csv"),
+];
+
+/// What kind of asset is referenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `assets/vehicles/*.toml`.
+    Vehicle,
+    /// `assets/cells/*.toml`.
+    Cell,
+    /// A cell's parameter table.
+    CellTable,
+}
+
+impl Kind {
+    fn builtins(self) -> &'static [Builtin] {
+        match self {
+            Self::Vehicle => VEHICLES,
+            Self::Cell => CELLS,
+            Self::CellTable => CELL_TABLES,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Vehicle => "vehicle preset",
+            Self::Cell => "cell chemistry",
+            Self::CellTable => "cell table",
+        }
+    }
+}
+
+/// Where an asset came from: shipped, or a directory its relative references
+/// resolve against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled in.
+    Builtin,
+    /// A file in this directory.
+    Dir(PathBuf),
+}
+
+/// Names of the shipped assets of a kind.
+#[must_use]
+pub fn builtin_names(kind: Kind) -> Vec<&'static str> {
+    kind.builtins().iter().map(|b| b.name).collect()
+}
+
+/// Whether `reference` names a file rather than a shipped asset (inside a file,
+/// every reference with a `/` or an extension is a path).
+#[must_use]
+pub fn is_path(reference: &str) -> bool {
+    reference.contains('/')
+        || reference.contains('\\')
+        || Path::new(reference).extension().is_some()
+}
+
+/// Loads the asset `reference` of `kind`, resolving paths against `origin`.
+/// Errors are sentences for the user (the caller adds the location).
+pub fn load(kind: Kind, reference: &str, origin: &Origin) -> Result<(Source, Origin), String> {
+    let as_file = match origin {
+        Origin::Dir(dir) => is_path(reference).then(|| dir.join(reference)),
+        Origin::Builtin => None,
+    };
+    if let Some(path) = as_file {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {} `{}`: {e}", kind.noun(), path.display()))?;
+        let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        return Ok((
+            Source {
+                name: path.display().to_string(),
+                text,
+            },
+            Origin::Dir(dir),
+        ));
+    }
+    match kind.builtins().iter().find(|b| b.name == reference) {
+        Some(b) => Ok((
+            Source {
+                name: format!("builtin:{}", b.file),
+                text: b.text.to_owned(),
+            },
+            Origin::Builtin,
+        )),
+        None => Err(format!(
+            "unknown {} `{reference}` (shipped: {}; or give a path to a .toml file)",
+            kind.noun(),
+            builtin_names(kind).join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_assets_resolve_by_name() {
+        let here = Origin::Dir(PathBuf::from("."));
+        for kind in [Kind::Vehicle, Kind::Cell] {
+            for name in builtin_names(kind) {
+                let (src, origin) = load(kind, name, &here).unwrap();
+                assert!(src.name.starts_with("builtin:assets/"));
+                assert_eq!(origin, Origin::Builtin);
+            }
+        }
+        let (src, _) = load(Kind::CellTable, "sulfide.csv", &Origin::Builtin).unwrap();
+        assert!(src.text.contains("soc,temp_c,ocv_v"));
+    }
+
+    #[test]
+    fn unknown_names_list_the_shipped_ones() {
+        let e = load(Kind::Vehicle, "delorean", &Origin::Builtin).unwrap_err();
+        assert!(
+            e.contains("model3-rwd-2022") && e.contains("ssb-sedan-800v"),
+            "{e}"
+        );
+        let e = load(
+            Kind::Cell,
+            "./nope.toml",
+            &Origin::Dir(PathBuf::from("/nonexistent")),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("cannot read cell chemistry"), "{e}");
+    }
+}

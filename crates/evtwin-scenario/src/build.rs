@@ -1,0 +1,333 @@
+//! Validation of vehicle presets, packs and cells into simulation settings.
+//! A value may come from the preset or from an override in the scenario; an error
+//! points at whichever file set it (or at the preset when it is missing).
+
+use evtwin_sim::aux::AuxSpec;
+use evtwin_sim::cell::CellSpec;
+use evtwin_sim::interp::Lut1;
+use evtwin_sim::pack::{PackSpec, PackThermalSpec};
+use evtwin_sim::vehicle::{BodySpec, MotorMap, PowertrainSpec};
+
+use crate::assets::{self, Kind, Origin};
+use crate::raw::{RawAux, RawBody, RawCell, RawPack, RawPowertrain};
+use crate::source::{FileError, Seg, Source, toml_error, toml_path};
+
+/// Where a vehicle value lives in the scenario and in the preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Body,
+    Powertrain,
+    Aux,
+    Pack,
+    Thermal,
+}
+
+impl Section {
+    fn in_scenario(self) -> Vec<Seg> {
+        match self {
+            Self::Body => toml_path!["vehicle", "body"].to_vec(),
+            Self::Powertrain => toml_path!["vehicle", "powertrain"].to_vec(),
+            Self::Aux => toml_path!["vehicle", "aux"].to_vec(),
+            Self::Pack => toml_path!["pack"].to_vec(),
+            Self::Thermal => toml_path!["pack", "thermal"].to_vec(),
+        }
+    }
+
+    fn in_preset(self) -> Vec<Seg> {
+        match self {
+            Self::Body => toml_path!["body"].to_vec(),
+            Self::Powertrain => toml_path!["powertrain"].to_vec(),
+            Self::Aux => toml_path!["aux"].to_vec(),
+            Self::Pack => toml_path!["pack"].to_vec(),
+            Self::Thermal => toml_path!["pack", "thermal"].to_vec(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Body => "[body]",
+            Self::Powertrain => "[powertrain]",
+            Self::Aux => "[aux]",
+            Self::Pack => "[pack]",
+            Self::Thermal => "[pack.thermal]",
+        }
+    }
+}
+
+/// Range rules for numbers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rule {
+    Positive,
+    NonNegative,
+    /// Inclusive bounds.
+    Between(f64, f64),
+}
+
+impl Rule {
+    fn check(self, v: f64) -> Result<(), String> {
+        let ok = match self {
+            Self::Positive => v > 0.0,
+            Self::NonNegative => v >= 0.0,
+            Self::Between(lo, hi) => v >= lo && v <= hi,
+        };
+        if ok && !v.is_nan() {
+            return Ok(());
+        }
+        Err(match self {
+            Self::Positive => "must be greater than 0".to_owned(),
+            Self::NonNegative => "must be 0 or more".to_owned(),
+            Self::Between(lo, hi) => format!("must be between {lo} and {hi}"),
+        })
+    }
+}
+
+/// A number checked against `rule`, with the error at `path` in `src`.
+pub(crate) fn checked(
+    src: &Source,
+    at: &[Seg],
+    name: &str,
+    v: f64,
+    rule: Rule,
+) -> Result<f64, FileError> {
+    rule.check(v)
+        .map(|()| v)
+        .map_err(|why| FileError::at_path(src, at, format!("{name} = {v} {why}")))
+}
+
+/// The scenario and the vehicle preset it uses.
+pub(crate) struct Docs<'a> {
+    pub scenario: &'a Source,
+    pub preset: &'a Source,
+}
+
+impl Docs<'_> {
+    pub(crate) fn error(&self, sec: Section, key: &str, message: String) -> FileError {
+        let mut in_scenario = sec.in_scenario();
+        in_scenario.push(key.into());
+        let mut in_preset = sec.in_preset();
+        in_preset.push(key.into());
+        if self.scenario.has(&in_scenario) {
+            FileError::at_path(self.scenario, &in_scenario, message)
+        } else {
+            FileError::at_path(self.preset, &in_preset, message)
+        }
+    }
+
+    pub(crate) fn required<T>(
+        &self,
+        sec: Section,
+        key: &str,
+        v: Option<T>,
+    ) -> Result<T, FileError> {
+        v.ok_or_else(|| {
+            let msg = format!(
+                "`{key}` is missing from {}: set it in the preset or the scenario",
+                sec.label()
+            );
+            self.error(sec, key, msg)
+        })
+    }
+
+    pub(crate) fn num(
+        &self,
+        sec: Section,
+        key: &str,
+        v: Option<f64>,
+        rule: Rule,
+    ) -> Result<f64, FileError> {
+        let v = self.required(sec, key, v)?;
+        rule.check(v)
+            .map(|()| v)
+            .map_err(|why| self.error(sec, key, format!("{key} = {v} {why}")))
+    }
+
+    fn count(&self, sec: Section, key: &str, v: Option<u32>) -> Result<u32, FileError> {
+        let v = self.required(sec, key, v)?;
+        if v == 0 {
+            return Err(self.error(sec, key, format!("{key} must be at least 1")));
+        }
+        Ok(v)
+    }
+}
+
+pub(crate) fn body(d: &Docs, b: &RawBody) -> Result<BodySpec, FileError> {
+    use Rule::Between;
+    let s = Section::Body;
+    Ok(BodySpec {
+        test_mass_kg: d.num(s, "test_mass_kg", b.test_mass_kg, Between(100.0, 60_000.0))?,
+        drag_coefficient: d.num(
+            s,
+            "drag_coefficient",
+            b.drag_coefficient,
+            Between(0.05, 2.0),
+        )?,
+        frontal_area_m2: d.num(s, "frontal_area_m2", b.frontal_area_m2, Between(0.3, 15.0))?,
+        rolling_resistance: d.num(
+            s,
+            "rolling_resistance",
+            b.rolling_resistance,
+            Between(0.0, 0.05),
+        )?,
+        wheel_radius_m: d.num(s, "wheel_radius_m", b.wheel_radius_m, Between(0.1, 1.0))?,
+        wheel_inertia_kg_m2: d.num(
+            s,
+            "wheel_inertia_kg_m2",
+            b.wheel_inertia_kg_m2,
+            Rule::NonNegative,
+        )?,
+        wheel_count: d.count(s, "wheel_count", b.wheel_count)?,
+    })
+}
+
+pub(crate) fn powertrain(d: &Docs, p: &RawPowertrain) -> Result<PowertrainSpec, FileError> {
+    use Rule::{Between, Positive};
+    let s = Section::Powertrain;
+    let loads = d.required(s, "motor_efficiency_load", p.motor_efficiency_load.clone())?;
+    let effs = d.required(s, "motor_efficiency", p.motor_efficiency.clone())?;
+    let motor_map = MotorMap::new(loads, effs)
+        .map_err(|e| d.error(s, "motor_efficiency", format!("motor map: {e}")))?;
+    Ok(PowertrainSpec {
+        transmission_efficiency: d.num(
+            s,
+            "transmission_efficiency",
+            p.transmission_efficiency,
+            Between(0.5, 1.0),
+        )?,
+        motor_peak_power_w: d.num(s, "motor_peak_power_kw", p.motor_peak_power_kw, Positive)?
+            * 1000.0,
+        motor_peak_torque_nm: d.num(s, "motor_peak_torque_nm", p.motor_peak_torque_nm, Positive)?,
+        gear_ratio: d.num(s, "gear_ratio", p.gear_ratio, Positive)?,
+        motor_map,
+        regen_max_fraction: d.num(
+            s,
+            "regen_max_fraction",
+            p.regen_max_fraction,
+            Between(0.0, 1.0),
+        )?,
+        regen_fade_a: d.num(s, "regen_fade_a", p.regen_fade_a, Rule::NonNegative)?,
+        regen_fade_b_per_mph: d.num(
+            s,
+            "regen_fade_b_per_mph",
+            p.regen_fade_b_per_mph,
+            Rule::NonNegative,
+        )?,
+        max_speed_mps: d.num(s, "max_speed_kph", p.max_speed_kph, Positive)? / 3.6,
+    })
+}
+
+pub(crate) fn aux(d: &Docs, a: &RawAux) -> Result<AuxSpec, FileError> {
+    use Rule::{NonNegative, Positive};
+    let s = Section::Aux;
+    let temps = d.required(s, "heating_cop_ambient_c", a.heating_cop_ambient_c.clone())?;
+    let cops = d.required(s, "heating_cop", a.heating_cop.clone())?;
+    if let Some(c) = cops.iter().find(|c| c.is_nan() || **c <= 0.0) {
+        return Err(d.error(s, "heating_cop", format!("a COP of {c} is not above 0")));
+    }
+    let heating_cop = Lut1::new(temps, cops)
+        .map_err(|e| d.error(s, "heating_cop", format!("heating COP curve: {e}")))?;
+    Ok(AuxSpec {
+        base_w: d.num(s, "base_w", a.base_w, NonNegative)?,
+        cabin_setpoint_c: d.num(
+            s,
+            "cabin_setpoint_c",
+            a.cabin_setpoint_c,
+            Rule::Between(10.0, 30.0),
+        )?,
+        deadband_k: d.num(s, "deadband_k", a.deadband_k, NonNegative)?,
+        cabin_ua_w_per_k: d.num(s, "cabin_ua_w_per_k", a.cabin_ua_w_per_k, NonNegative)?,
+        heating_cop,
+        cooling_cop: d.num(s, "cooling_cop", a.cooling_cop, Positive)?,
+        hvac_max_w: d.num(s, "hvac_max_kw", a.hvac_max_kw, NonNegative)? * 1000.0,
+    })
+}
+
+/// The pack design (not its initial state).
+pub(crate) fn pack(d: &Docs, p: &RawPack, cell: CellSpec) -> Result<PackSpec, FileError> {
+    use Rule::{Between, NonNegative, Positive};
+    let s = Section::Pack;
+    let t = p.thermal.clone().unwrap_or_default();
+    let th = Section::Thermal;
+    Ok(PackSpec {
+        series: d.count(s, "series", p.series)? as usize,
+        parallel: d.count(s, "parallel", p.parallel)? as usize,
+        capacity_spread_pct: d.num(
+            s,
+            "capacity_spread_pct",
+            p.capacity_spread_pct.or(Some(0.0)),
+            Between(0.0, 20.0),
+        )?,
+        resistance_spread_pct: d.num(
+            s,
+            "resistance_spread_pct",
+            p.resistance_spread_pct.or(Some(0.0)),
+            Between(0.0, 20.0),
+        )?,
+        max_discharge_power_w: d.num(
+            s,
+            "max_discharge_power_kw",
+            p.max_discharge_power_kw,
+            Positive,
+        )? * 1000.0,
+        max_charge_power_w: d.num(s, "max_charge_power_kw", p.max_charge_power_kw, Positive)?
+            * 1000.0,
+        thermal: PackThermalSpec {
+            group_to_coolant_w_per_k: d.num(
+                th,
+                "group_to_coolant_w_per_k",
+                t.group_to_coolant_w_per_k,
+                NonNegative,
+            )?,
+            coolant_heat_capacity_j_per_k: d.num(
+                th,
+                "coolant_heat_capacity_kj_per_k",
+                t.coolant_heat_capacity_kj_per_k,
+                Positive,
+            )? * 1000.0,
+            coolant_to_ambient_w_per_k: d.num(
+                th,
+                "coolant_to_ambient_w_per_k",
+                t.coolant_to_ambient_w_per_k,
+                NonNegative,
+            )?,
+        },
+        cell,
+    })
+}
+
+/// Loads and validates a cell definition and its parameter table.
+pub(crate) fn cell(src: &Source, origin: &Origin) -> Result<CellSpec, FileError> {
+    use Rule::{Between, Positive};
+    let raw: RawCell = toml::from_str(&src.text).map_err(|e| toml_error(src, &e))?;
+    let num = |key: &str, v: f64, rule| checked(src, &toml_path![key], key, v, rule);
+    let spec_without_table = (
+        num("capacity_ah", raw.capacity_ah, Positive)?,
+        num("voltage_max_v", raw.voltage_max_v, Between(0.5, 10.0))?,
+        num("voltage_min_v", raw.voltage_min_v, Between(0.1, 10.0))?,
+    );
+    if raw.voltage_min_v >= raw.voltage_max_v {
+        let msg = format!(
+            "voltage_min_v = {} must be below voltage_max_v = {}",
+            raw.voltage_min_v, raw.voltage_max_v
+        );
+        return Err(FileError::at_path(src, &toml_path!["voltage_min_v"], msg));
+    }
+    let (table_src, _) = assets::load(Kind::CellTable, &raw.table, origin)
+        .map_err(|m| FileError::at_path(src, &toml_path!["table"], m))?;
+    let table = crate::cell_csv::parse(&table_src)?;
+    Ok(CellSpec {
+        name: raw.name.clone(),
+        capacity_ah: spec_without_table.0,
+        voltage_max_v: spec_without_table.1,
+        voltage_min_v: spec_without_table.2,
+        max_charge_c: num("max_charge_c", raw.max_charge_c, Positive)?,
+        max_discharge_c: num("max_discharge_c", raw.max_discharge_c, Positive)?,
+        mass_kg: num("mass_kg", raw.mass_kg, Positive)?,
+        volume_l: num("volume_l", raw.volume_l, Positive)?,
+        specific_heat_j_per_kg_k: num(
+            "specific_heat_j_per_kg_k",
+            raw.specific_heat_j_per_kg_k,
+            Positive,
+        )?,
+        table,
+    })
+}

@@ -1,0 +1,78 @@
+//! evtwin scenario files and runs.
+//!
+//! [`load`] reads a scenario (TOML), resolves its vehicle preset, cell chemistry
+//! and drive-cycle files, validates everything and returns a [`Scenario`] whose
+//! [`Scenario::config`] builds an [`evtwin_sim::Twin`]. Every problem in a user's
+//! file is a [`FileError`] that prints as `file:line:col: message`.
+//! [`run`] drives the twin in virtual time, writes the CSV trace and returns a
+//! [`Summary`].
+
+mod assets;
+mod build;
+mod cell_csv;
+mod load;
+mod raw;
+mod route;
+mod run;
+mod source;
+mod summary;
+mod trace;
+
+use std::path::PathBuf;
+
+use evtwin_sim::{Signal, TwinConfig};
+
+pub use assets::{Kind as AssetKind, builtin_names};
+pub use load::{from_source, load};
+pub use run::{Control, Observer, Quiet, RunError, RunOptions, RunOutput, run};
+pub use source::{FileError, Source};
+pub use summary::{
+    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
+};
+pub use trace::{Trace, TraceInfo};
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `[scenario] name`.
+    pub name: String,
+    /// `[scenario] description`.
+    pub description: Option<String>,
+    /// The file it came from.
+    pub source: String,
+    /// Cell chemistry preset name or path.
+    pub chemistry: String,
+    /// Trace sample interval, s.
+    pub trace_every_s: f64,
+    /// Trace columns.
+    pub trace_signals: Vec<Signal>,
+    /// Everything the twin is built from.
+    pub config: TwinConfig,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A problem at a place in a file.
+    #[error("{0}")]
+    File(FileError),
+}
+
+impl LoadError {
+    /// The error with source context where there is some.
+    #[must_use]
+    pub fn render(&self) -> String {
+        match self {
+            Self::Io { .. } => self.to_string(),
+            Self::File(e) => e.render(),
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Loading a scenario file: parse, resolve presets and files, validate, build the
+//! twin's configuration. The first problem found is returned, located.
+
+use std::path::{Path, PathBuf};
+
+use evtwin_sim::driver::DriverSpec;
+use evtwin_sim::pack::{PackInit, PackSpec};
+use evtwin_sim::signals::{Catalogue, Scalar, Signal};
+use evtwin_sim::{TwinConfig, VehicleSpec};
+
+use crate::assets::{self, Kind, Origin};
+use crate::build::{self, Docs, Rule, Section, checked};
+use crate::raw::{Merge, RawScenario, RawVehicleFile};
+use crate::source::{FileError, Source, toml_error, toml_path};
+use crate::{LoadError, Scenario};
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let src = Source {
+        name: path.display().to_string(),
+        text,
+    };
+    let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+    from_source(&src, &dir).map_err(LoadError::File)
+}
+
+/// Validates scenario text; relative paths resolve against `dir`.
+pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
+    let raw: RawScenario = toml::from_str(&src.text).map_err(|e| toml_error(src, &e))?;
+    let here = Origin::Dir(dir.to_path_buf());
+    let (preset_src, preset_origin) = assets::load(Kind::Vehicle, &raw.vehicle.preset, &here)
+        .map_err(|m| FileError::at_path(src, &toml_path!["vehicle", "preset"], m))?;
+    let preset: RawVehicleFile =
+        toml::from_str(&preset_src.text).map_err(|e| toml_error(&preset_src, &e))?;
+    let docs = Docs {
+        scenario: src,
+        preset: &preset_src,
+    };
+    let meta = &raw.scenario;
+    let step_ms = checked(
+        src,
+        &toml_path!["scenario", "step_ms"],
+        "step_ms",
+        meta.step_ms.unwrap_or(10.0),
+        Rule::Between(0.1, 1000.0),
+    )?;
+    let refresh_ms = meta.parameter_refresh_ms.unwrap_or(1000.0);
+    checked(
+        src,
+        &toml_path!["scenario", "parameter_refresh_ms"],
+        "parameter_refresh_ms",
+        refresh_ms,
+        Rule::Between(step_ms, 60_000.0),
+    )?;
+    let ambient_c = raw.environment.ambient_c.unwrap_or(20.0);
+    checked(
+        src,
+        &toml_path!["environment", "ambient_c"],
+        "ambient_c",
+        ambient_c,
+        Rule::Between(-60.0, 60.0),
+    )?;
+
+    let (vehicle, pack, pack_init, chemistry) =
+        vehicle_and_pack(&raw, &docs, &here, preset_origin, &preset, ambient_c)?;
+    let stations = crate::route::stations(src, &raw.stations)?;
+    let route = crate::route::route(src, dir, &raw.route, &stations)?;
+    let driver = driver(src, &raw)?;
+    let catalogue = Catalogue::new(pack.series);
+    let (trace_every_s, trace_signals) = trace(src, &raw, &catalogue, step_ms)?;
+    Ok(Scenario {
+        name: meta.name.clone(),
+        description: meta.description.clone(),
+        source: src.name.clone(),
+        chemistry,
+        trace_every_s,
+        trace_signals,
+        config: TwinConfig {
+            step_s: step_ms / 1000.0,
+            parameter_refresh_s: refresh_ms / 1000.0,
+            seed: meta.seed.unwrap_or(0),
+            ambient_c,
+            vehicle,
+            pack,
+            pack_init,
+            driver,
+            route,
+        },
+    })
+}
+
+/// The vehicle and its pack: preset values overlaid by the scenario's.
+fn vehicle_and_pack(
+    raw: &RawScenario,
+    docs: &Docs,
+    here: &Origin,
+    preset_origin: Origin,
+    preset: &RawVehicleFile,
+    ambient_c: f64,
+) -> Result<(VehicleSpec, PackSpec, PackInit, String), FileError> {
+    let src = docs.scenario;
+    let v = raw.vehicle.clone();
+    let pack_raw = preset
+        .pack
+        .clone()
+        .merge(Some(raw.pack.clone()))
+        .unwrap_or_default();
+    let chemistry = docs.required(Section::Pack, "chemistry", pack_raw.chemistry.clone())?;
+    // A chemistry path resolves against the file that names it.
+    let chemistry_origin = if src.has(&toml_path!["pack", "chemistry"]) {
+        here.clone()
+    } else {
+        preset_origin
+    };
+    let (cell_src, cell_origin) = assets::load(Kind::Cell, &chemistry, &chemistry_origin)
+        .map_err(|m| docs.error(Section::Pack, "chemistry", m))?;
+    let cell = build::cell(&cell_src, &cell_origin)?;
+    let pack = build::pack(docs, &pack_raw, cell)?;
+    let soc_min = docs.num(
+        Section::Pack,
+        "soc_min_pct",
+        pack_raw.soc_min_pct.or(Some(0.0)),
+        Rule::Between(0.0, 50.0),
+    )? / 100.0;
+    let soc_max = docs.num(
+        Section::Pack,
+        "soc_max_pct",
+        pack_raw.soc_max_pct.or(Some(100.0)),
+        Rule::Between(50.0, 100.0),
+    )? / 100.0;
+    let initial_soc = docs.num(
+        Section::Pack,
+        "initial_soc_pct",
+        pack_raw.initial_soc_pct.or(Some(90.0)),
+        Rule::Between(0.0, 100.0),
+    )? / 100.0;
+    let initial_temp_c = docs.num(
+        Section::Pack,
+        "initial_temp_c",
+        pack_raw.initial_temp_c.or(Some(ambient_c)),
+        Rule::Between(-60.0, 80.0),
+    )?;
+    let vehicle = VehicleSpec {
+        name: v
+            .name
+            .clone()
+            .or(preset.name.clone())
+            .unwrap_or_else(|| raw.vehicle.preset.clone()),
+        body: build::body(docs, &preset.body.clone().merge(v.body).unwrap_or_default())?,
+        powertrain: build::powertrain(
+            docs,
+            &preset
+                .powertrain
+                .clone()
+                .merge(v.powertrain)
+                .unwrap_or_default(),
+        )?,
+        aux: build::aux(docs, &preset.aux.clone().merge(v.aux).unwrap_or_default())?,
+        soc_min,
+        soc_max,
+    };
+    Ok((
+        vehicle,
+        pack,
+        PackInit {
+            soc: initial_soc,
+            temp_c: initial_temp_c,
+        },
+        chemistry,
+    ))
+}
+
+fn driver(src: &Source, raw: &RawScenario) -> Result<DriverSpec, FileError> {
+    use Rule::Positive;
+    let d = &raw.driver;
+    let num = |key: &str, v: Option<f64>, default: f64| {
+        checked(
+            src,
+            &toml_path!["driver", key],
+            key,
+            v.unwrap_or(default),
+            Positive,
+        )
+    };
+    Ok(DriverSpec {
+        max_accel_mps2: num("max_accel_mps2", d.max_accel_mps2, 4.0)?,
+        max_decel_mps2: num("max_decel_mps2", d.max_decel_mps2, 6.0)?,
+        comfort_accel_mps2: num("comfort_accel_mps2", d.comfort_accel_mps2, 1.5)?,
+        comfort_decel_mps2: num("comfort_decel_mps2", d.comfort_decel_mps2, 1.5)?,
+        max_jerk_mps3: num("max_jerk_mps3", d.max_jerk_mps3, 10.0)?,
+        speed_gain_per_s: num("speed_gain_per_s", d.speed_gain_per_s, 2.0)?,
+        trace_tolerance_mps: num("trace_tolerance_kph", d.trace_tolerance_kph, 3.218_688)? / 3.6,
+    })
+}
+
+/// Whether `name` matches `pattern`, where `*` matches any run of characters.
+pub(crate) fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(p) => rest = &rest[p + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn trace(
+    src: &Source,
+    raw: &RawScenario,
+    cat: &Catalogue,
+    step_ms: f64,
+) -> Result<(f64, Vec<Signal>), FileError> {
+    let every = raw.trace.every_s.unwrap_or(1.0);
+    checked(
+        src,
+        &toml_path!["trace", "every_s"],
+        "every_s",
+        every,
+        Rule::Between(step_ms / 1000.0, 86_400.0),
+    )?;
+    let Some(patterns) = &raw.trace.signals else {
+        return Ok((
+            every,
+            Scalar::ALL.iter().map(|s| Signal::Scalar(*s)).collect(),
+        ));
+    };
+    let mut signals = vec![Signal::Scalar(Scalar::TimeS)];
+    for (k, p) in patterns.iter().enumerate() {
+        let matched: Vec<Signal> = cat.iter().filter(|s| glob(p, &s.name())).collect();
+        if matched.is_empty() {
+            let msg = format!("`{p}` matches no signal (see `evtwin signals` for the list)");
+            return Err(FileError::at_path(
+                src,
+                &toml_path!["trace", "signals", k],
+                msg,
+            ));
+        }
+        for s in matched {
+            if !signals.contains(&s) {
+                signals.push(s);
+            }
+        }
+    }
+    Ok((every, signals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("pack.*", "pack.voltage_v"));
+        assert!(glob("cell[*].temp_c", "cell[12].temp_c"));
+        assert!(!glob("cell[*].temp_c", "cell[12].soc_pct"));
+        assert!(glob("*_wh", "energy.drag_wh"));
+        assert!(glob("time_s", "time_s"));
+        assert!(!glob("pack.*_v", "pack.voltage_a"));
+        assert!(glob("*", "anything"));
+    }
+}

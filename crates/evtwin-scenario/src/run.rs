@@ -1,0 +1,264 @@
+//! The run loop in virtual time: step the twin as fast as possible, sample the
+//! trace, collect events, report progress, stop on request.
+
+use std::io::Write;
+use std::time::Instant;
+
+use evtwin_sim::charger::ChargeStopReport;
+use evtwin_sim::{Event, Fault, Status, Twin, TwinError};
+
+use crate::Scenario;
+use crate::summary::{
+    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
+};
+use crate::trace::{Trace, TraceInfo};
+
+/// What the observer wants after a progress report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Keep going.
+    Continue,
+    /// Stop now (the summary and trace still cover what ran).
+    Stop,
+}
+
+/// Receives progress during a run.
+pub trait Observer {
+    /// Called every `RunOptions::progress_every_steps` steps.
+    fn progress(&mut self, _twin: &Twin) -> Control {
+        Control::Continue
+    }
+}
+
+/// An observer that never stops the run.
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// Options that override the scenario for one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Seed instead of the scenario's.
+    pub seed: Option<u64>,
+    /// Trace sample interval instead of the scenario's, s.
+    pub trace_every_s: Option<f64>,
+    /// Steps between progress reports.
+    pub progress_every_steps: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            trace_every_s: None,
+            progress_every_steps: 10_000,
+        }
+    }
+}
+
+/// Why a run could not proceed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration was rejected by the simulation.
+    #[error("{0}")]
+    Twin(#[from] TwinError),
+    /// The trace could not be written.
+    #[error("writing the trace: {0}")]
+    Trace(#[from] std::io::Error),
+    /// A trace interval that is not a positive number.
+    #[error("the trace interval must be a positive number of seconds, not {0}")]
+    TraceEvery(f64),
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutput {
+    /// The summary.
+    pub summary: Summary,
+    /// The trace, if one was written.
+    pub trace: Option<TraceInfo>,
+}
+
+/// Runs `scenario` to the end of its route, a fault, or until `observer` stops it.
+/// `trace`, if given, receives the CSV trace.
+pub fn run<W: Write>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    trace: Option<W>,
+    observer: &mut dyn Observer,
+) -> Result<RunOutput, RunError> {
+    let mut config = scenario.config.clone();
+    if let Some(seed) = options.seed {
+        config.seed = seed;
+    }
+    let every_s = options.trace_every_s.unwrap_or(scenario.trace_every_s);
+    if !(every_s.is_finite() && every_s > 0.0) {
+        return Err(RunError::TraceEvery(every_s));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let every_steps = ((every_s / config.step_s).round() as u64).max(1);
+    let progress_every = options.progress_every_steps.max(1);
+    let start = Instant::now();
+    let mut twin = Twin::new(config)?;
+    let soc_start = twin.pack().soc();
+    let mut trace = trace
+        .map(|w| Trace::new(w, scenario.trace_signals.clone()))
+        .transpose()?;
+    if let Some(t) = trace.as_mut() {
+        t.row(&twin)?;
+    }
+    let mut stops = Vec::new();
+    let mut faults = Vec::new();
+    let mut interrupted = false;
+    loop {
+        let status = twin.step();
+        for e in twin.drain_events() {
+            match e {
+                Event::ChargeStop(r) => stops.push(r),
+                Event::Fault(f) => faults.push(f),
+                Event::LegStarted { .. } | Event::LegFinished { .. } => {}
+            }
+        }
+        let sampled = twin.steps() % every_steps == 0;
+        if sampled && let Some(t) = trace.as_mut() {
+            t.row(&twin)?;
+        }
+        if status != Status::Running {
+            if !sampled && let Some(t) = trace.as_mut() {
+                t.row(&twin)?;
+            }
+            break;
+        }
+        if twin.steps() % progress_every == 0 && observer.progress(&twin) == Control::Stop {
+            if !sampled && let Some(t) = trace.as_mut() {
+                t.row(&twin)?;
+            }
+            interrupted = true;
+            break;
+        }
+    }
+    let trace = trace.map(Trace::finish).transpose()?;
+    let wall_time_s = start.elapsed().as_secs_f64();
+    let summary = summarize(
+        scenario,
+        &twin,
+        soc_start,
+        &stops,
+        &faults,
+        interrupted,
+        wall_time_s,
+    );
+    Ok(RunOutput { summary, trace })
+}
+
+fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
+    ChargeStopSummary {
+        leg: r.leg,
+        station: r.station.clone(),
+        start_s: r.start_s,
+        duration_s: r.duration_s,
+        soc_start_pct: r.soc_start * 100.0,
+        soc_end_pct: r.soc_end * 100.0,
+        energy_grid_kwh: r.energy_grid_wh / 1000.0,
+        energy_dc_kwh: r.energy_dc_wh / 1000.0,
+        energy_pack_kwh: r.energy_pack_wh / 1000.0,
+        losses_kwh: (r.energy_grid_wh - r.energy_pack_wh) / 1000.0,
+        peak_power_kw: r.peak_power_w / 1000.0,
+        mean_power_kw: r.mean_power_w() / 1000.0,
+        time_10_to_80_s: r.time_10_to_80_s,
+        end: r.end.as_str().to_owned(),
+    }
+}
+
+fn summarize(
+    scenario: &Scenario,
+    twin: &Twin,
+    soc_start: f64,
+    stops: &[ChargeStopReport],
+    faults: &[Fault],
+    interrupted: bool,
+    wall_time_s: f64,
+) -> Summary {
+    let cfg = twin.config();
+    let s = twin.stats();
+    let l = twin.ledger();
+    let pack = twin.pack();
+    let kwh = |j: f64| j / 3.6e6;
+    let distance_km = s.distance_m / 1000.0;
+    let status = match twin.status() {
+        _ if interrupted => "interrupted",
+        Status::Finished => "finished",
+        Status::Stopped(_) => "stopped",
+        Status::Running => "interrupted",
+    };
+    Summary {
+        scenario: scenario.name.clone(),
+        source: scenario.source.clone(),
+        seed: cfg.seed,
+        step_ms: cfg.step_s * 1000.0,
+        vehicle: cfg.vehicle.name.clone(),
+        pack: PackSummary {
+            chemistry: scenario.chemistry.clone(),
+            series: cfg.pack.series,
+            parallel: cfg.pack.parallel,
+            capacity_ah: cfg.pack.cell.capacity_ah * cfg.pack.parallel as f64,
+            nominal_energy_kwh: pack.nominal_energy_wh() / 1000.0,
+            nominal_voltage_v: pack.nominal_voltage_v(),
+        },
+        status: status.to_owned(),
+        distance_km,
+        duration_s: twin.time_s(),
+        driving_time_s: s.driving_s,
+        energy_kwh: kwh(s.off_charger_terminal_j),
+        energy_wh_per_km: (distance_km > 0.0)
+            .then(|| s.off_charger_terminal_j / 3600.0 / distance_km),
+        soc_start_pct: soc_start * 100.0,
+        soc_end_pct: pack.soc() * 100.0,
+        soc_min_pct: s.soc_min * 100.0,
+        peak_power_kw: s.peak_discharge_w / 1000.0,
+        mean_power_kw: if s.driving_s > 0.0 {
+            s.driving_terminal_j / s.driving_s / 1000.0
+        } else {
+            0.0
+        },
+        peak_regen_kw: s.peak_regen_w / 1000.0,
+        peak_cell_temp_c: s.peak_temp_c,
+        peak_cell_temp_group: s.peak_temp_group,
+        trace_miss_s: s.trace_miss_s,
+        trace_miss_spells: s.trace_miss_spells,
+        powertrain_limited_s: s.limited_s,
+        charge_stops: stops.iter().map(stop_summary).collect(),
+        faults: faults
+            .iter()
+            .map(|f| FaultSummary {
+                code: f.code.as_str().to_owned(),
+                time_s: f.time_s,
+                odometer_km: f.odometer_km,
+                message: f.message.clone(),
+            })
+            .collect(),
+        energy_breakdown: EnergyBreakdown {
+            chemical_kwh: kwh(l.chemical_j),
+            battery_loss_kwh: kwh(l.battery_loss_j),
+            drag_kwh: kwh(l.drag_j),
+            rolling_kwh: kwh(l.rolling_j),
+            grade_kwh: kwh(l.grade_j),
+            kinetic_kwh: kwh(l.kinetic_j),
+            friction_brake_kwh: kwh(l.friction_brake_j),
+            motor_loss_kwh: kwh(l.motor_loss_j),
+            transmission_loss_kwh: kwh(l.transmission_loss_j),
+            aux_kwh: kwh(l.aux_j),
+            regen_kwh: kwh(l.regen_j),
+            charger_dc_kwh: kwh(l.charger_dc_j),
+        },
+        performance: Performance {
+            wall_time_s,
+            realtime_factor: if wall_time_s > 0.0 {
+                twin.time_s() / wall_time_s
+            } else {
+                0.0
+            },
+            steps: twin.steps(),
+        },
+    }
+}
