@@ -249,7 +249,15 @@ impl BodySpec {
         let weight = self.test_mass_kg * GRAVITY_MPS2;
         let dv2 = v1 * v1 - v0 * v0;
         RoadLoad {
-            drag_w: 0.5 * rho * self.drag_coefficient * self.frontal_area_m2 * v_mean.powi(3),
+            // Explicit products, not `powi`: its lowering differs between
+            // optimisation levels, and traces must match bit for bit.
+            drag_w: 0.5
+                * rho
+                * self.drag_coefficient
+                * self.frontal_area_m2
+                * v_mean
+                * v_mean
+                * v_mean,
             rolling_w: weight * self.rolling_resistance * theta.cos() * v_mean,
             grade_w: weight * theta.sin() * v_mean,
             inertia_w: (self.test_mass_kg + self.wheel_equivalent_mass_kg()) * dv2 / (2.0 * dt_s),
