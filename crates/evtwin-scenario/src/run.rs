@@ -184,6 +184,8 @@ fn summarize(
     let l = twin.ledger();
     let pack = twin.pack();
     let kwh = |j: f64| j / 3.6e6;
+    let secs = |steps: u64| steps as f64 * cfg.step_s;
+    let driving_s = secs(s.driving_steps);
     let distance_km = s.distance_m / 1000.0;
     let status = match twin.status() {
         _ if interrupted => "interrupted",
@@ -208,7 +210,7 @@ fn summarize(
         status: status.to_owned(),
         distance_km,
         duration_s: twin.time_s(),
-        driving_time_s: s.driving_s,
+        driving_time_s: driving_s,
         energy_kwh: kwh(s.off_charger_terminal_j),
         energy_wh_per_km: (distance_km > 0.0)
             .then(|| s.off_charger_terminal_j / 3600.0 / distance_km),
@@ -216,17 +218,17 @@ fn summarize(
         soc_end_pct: pack.soc() * 100.0,
         soc_min_pct: s.soc_min * 100.0,
         peak_power_kw: s.peak_discharge_w / 1000.0,
-        mean_power_kw: if s.driving_s > 0.0 {
-            s.driving_terminal_j / s.driving_s / 1000.0
+        mean_power_kw: if driving_s > 0.0 {
+            s.driving_terminal_j / driving_s / 1000.0
         } else {
             0.0
         },
         peak_regen_kw: s.peak_regen_w / 1000.0,
         peak_cell_temp_c: s.peak_temp_c,
         peak_cell_temp_group: s.peak_temp_group,
-        trace_miss_s: s.trace_miss_s,
+        trace_miss_s: secs(s.trace_miss_steps),
         trace_miss_spells: s.trace_miss_spells,
-        powertrain_limited_s: s.limited_s,
+        powertrain_limited_s: secs(s.limited_steps),
         charge_stops: stops.iter().map(stop_summary).collect(),
         faults: faults
             .iter()

@@ -44,8 +44,8 @@ pub struct Ledger {
 pub struct Stats {
     /// Distance driven, m.
     pub distance_m: f64,
-    /// Time spent on driving legs, s.
-    pub driving_s: f64,
+    /// Steps spent on driving legs.
+    pub driving_steps: u64,
     /// Net terminal energy while not charging, J.
     pub off_charger_terminal_j: f64,
     /// Terminal energy on driving legs, J.
@@ -62,12 +62,12 @@ pub struct Stats {
     pub peak_temp_group: usize,
     /// When, s.
     pub peak_temp_time_s: f64,
-    /// Time the driver could not follow the target, s.
-    pub trace_miss_s: f64,
+    /// Steps during which the driver could not follow the target.
+    pub trace_miss_steps: u64,
     /// Separate spells of trace miss.
     pub trace_miss_spells: u32,
-    /// Time motor or battery limits cut the acceleration, s.
-    pub limited_s: f64,
+    /// Steps during which motor or battery limits cut the acceleration.
+    pub limited_steps: u64,
 }
 
 impl Twin {
@@ -82,7 +82,7 @@ impl Twin {
             s.off_charger_terminal_j += last.energy.terminal_j;
         }
         if driving {
-            s.driving_s += dt;
+            s.driving_steps += 1;
             s.driving_terminal_j += last.energy.terminal_j;
             s.peak_regen_w = s.peak_regen_w.max(-last.power_w);
         }
@@ -97,11 +97,11 @@ impl Twin {
             if !self.was_missing {
                 s.trace_miss_spells += 1;
             }
-            s.trace_miss_s += dt;
+            s.trace_miss_steps += 1;
         }
         self.was_missing = self.flows.trace_miss;
         if self.flows.limited {
-            s.limited_s += dt;
+            s.limited_steps += 1;
         }
         let soc_min = self.cfg.vehicle.soc_min;
         let car_on = !matches!(
