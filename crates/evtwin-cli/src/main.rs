@@ -1,0 +1,219 @@
+//! `evtwin`: the command line of the evtwin testbench.
+//!
+//! Exit codes: 0 ok; 1 the scenario ran but a fault occurred; 2 bad input
+//! (scenario, preset, table or cycle file, arguments); 130 interrupted (Ctrl-C),
+//! after the trace and summary were written.
+
+mod progress;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use evtwin_scenario::{LoadError, RunOptions, Scenario};
+use evtwin_sim::{Catalogue, Scalar, Signal};
+
+/// Digital twin of an electric car with a solid-state pack: drives scripted
+/// routes, stops at DC fast chargers.
+#[derive(Debug, Parser)]
+#[command(name = "evtwin", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario headless in virtual time and print its summary.
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Write the CSV trace here.
+        #[arg(long, value_name = "FILE.csv")]
+        trace: Option<PathBuf>,
+        /// Trace sample interval, s (default: the scenario's, else 1).
+        #[arg(long, value_name = "SECONDS")]
+        trace_every: Option<f64>,
+        /// Seed instead of the scenario's.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON summary to this file.
+        #[arg(long, value_name = "FILE.json")]
+        report: Option<PathBuf>,
+    },
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// List the signals a scenario's twin publishes (names and units).
+    Signals {
+        /// Scenario file (its pack decides the per-cell signals); none: scalars only.
+        scenario: Option<PathBuf>,
+    },
+}
+
+/// The run finished and nothing went wrong.
+const EXIT_OK: u8 = 0;
+/// The scenario ran, but a fault occurred.
+const EXIT_FAULT: u8 = 1;
+/// A scenario, preset, table, cycle file or argument was wrong.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Ctrl-C; the trace and summary cover what ran.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// An error that has already been reported to the user, with its exit code.
+struct Reported(u8);
+
+fn load(path: &Path) -> std::result::Result<Scenario, Reported> {
+    evtwin_scenario::load(path).map_err(|e: LoadError| {
+        eprintln!("error: {}", e.render());
+        Reported(EXIT_BAD_INPUT)
+    })
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating directory {}", dir.display()))?;
+    }
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(BufWriter::new(file))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    path: &Path,
+    trace: Option<&Path>,
+    trace_every: Option<f64>,
+    seed: Option<u64>,
+    json: bool,
+    report: Option<&Path>,
+) -> Result<u8> {
+    let scenario = match load(path) {
+        Ok(s) => s,
+        Err(Reported(code)) => return Ok(code),
+    };
+    if let Some(every) = trace_every
+        && !(every.is_finite() && every >= scenario.config.step_s)
+    {
+        eprintln!(
+            "error: --trace-every {every} must be at least the step ({} s)",
+            scenario.config.step_s
+        );
+        return Ok(EXIT_BAD_INPUT);
+    }
+    let trace_out = trace.map(create).transpose()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second handler cannot be installed; a missing one only loses Ctrl-C.
+        let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+    }
+    let options = RunOptions {
+        seed,
+        trace_every_s: trace_every,
+        ..RunOptions::default()
+    };
+    let mut observer = progress::Progress::new(stop);
+    let output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
+        .with_context(|| format!("running {}", path.display()))?;
+    observer.finish();
+    let summary = &output.summary;
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, summary)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", summary.render_text())?;
+        if let (Some(path), Some(info)) = (trace, &output.trace) {
+            writeln!(
+                stdout,
+                "  trace        {} ({} rows, sha256 {}…)",
+                path.display(),
+                info.rows,
+                &info.sha256[..16]
+            )?;
+        }
+    }
+    if let Some(path) = report {
+        let mut out = create(path)?;
+        serde_json::to_writer_pretty(&mut out, summary)?;
+        writeln!(out)?;
+        out.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(match (summary.status.as_str(), summary.ok()) {
+        ("interrupted", _) => EXIT_INTERRUPTED,
+        (_, true) => EXIT_OK,
+        (_, false) => EXIT_FAULT,
+    })
+}
+
+fn validate(paths: &[PathBuf]) -> u8 {
+    let mut code = EXIT_OK;
+    for p in paths {
+        match load(p) {
+            Ok(s) => println!("{}: ok ({})", p.display(), s.name),
+            Err(Reported(c)) => code = code.max(c),
+        }
+    }
+    code
+}
+
+fn signals(path: Option<&Path>) -> u8 {
+    let list: Vec<Signal> = match path {
+        None => Scalar::ALL.iter().map(|s| Signal::Scalar(*s)).collect(),
+        Some(p) => match load(p) {
+            Ok(s) => Catalogue::new(s.config.pack.series).iter().collect(),
+            Err(Reported(c)) => return c,
+        },
+    };
+    for s in list {
+        let doc = match s {
+            Signal::Scalar(x) => x.doc(),
+            Signal::Group(..) => "per series group",
+        };
+        println!("{:<34} {:<6} {doc}", s.name(), s.unit());
+    }
+    0
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run {
+            scenario,
+            trace,
+            trace_every,
+            seed,
+            json,
+            report,
+        } => run(
+            scenario,
+            trace.as_deref(),
+            *trace_every,
+            *seed,
+            *json,
+            report.as_deref(),
+        ),
+        Command::Validate { scenarios } => Ok(validate(scenarios)),
+        Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
