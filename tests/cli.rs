@@ -349,3 +349,30 @@ fn missing_file_and_bad_arguments_are_bad_input() {
     let out = common::run(&["run"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_progress_bar_on_a_terminal_for_long_runs() {
+    // `script` (util-linux, Essential in Debian) gives the run a pseudo-terminal.
+    let bin = env!("CARGO_BIN_EXE_evtwin");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{bin} run scenarios/shanghai-beijing-ssb.toml"),
+            "/dev/null",
+        ])
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("km, SOC"),
+        "the bar shows distance and SOC:\n{text}"
+    );
+    assert!(text.contains('%'));
+    // The bar is cleared before the summary is printed.
+    let summary_at = text
+        .find("Shanghai to Beijing, one stop — finished")
+        .unwrap();
+    assert!(!text[summary_at..].contains("km, SOC"));
+}

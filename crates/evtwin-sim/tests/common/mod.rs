@@ -1,5 +1,7 @@
 //! Helpers for the integration tests: scenarios from text, shared data paths.
 
+#![allow(dead_code)] // each test file uses its own subset
+
 use std::path::{Path, PathBuf};
 
 use evtwin_scenario::{Scenario, Source};

@@ -1,0 +1,241 @@
+//! Behaviour of the whole twin: inputs from outside, charge stops, leg joins,
+//! limits, faults.
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use evtwin_sim::charger::ChargeEnd;
+use evtwin_sim::{Event, FaultCode, Input, Scalar, Signal, Status, Twin};
+
+fn read(t: &Twin, s: Scalar) -> f64 {
+    t.read(Signal::Scalar(s))
+}
+
+fn twin(route: &str, extra: &str) -> Twin {
+    let s = common::scenario(&format!(
+        "[scenario]\nname = \"t\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n{extra}\n{route}"
+    ));
+    Twin::new(s.config).unwrap()
+}
+
+const STATION: &str =
+    "[stations.dc]\nmax_power_kw = 150\nmax_voltage_v = 500\nmax_current_a = 400\n";
+
+fn steps(t: &mut Twin, n: u32) {
+    for _ in 0..n {
+        t.step();
+    }
+}
+
+fn events(t: &mut Twin) -> Vec<Event> {
+    t.drain_events().collect()
+}
+
+#[test]
+fn a_real_bms_discharge_limit_bounds_the_pack_current() {
+    let route = "[[route]]\ncruise = { distance_km = 5, speed_kph = 100 }\n";
+    let mut free = twin(route, "");
+    let mut capped = twin(route, "");
+    capped.set_input(Input::BmsDischargeLimitA, 60.0);
+    let (mut peak_free, mut peak_capped) = (0.0_f64, 0.0_f64);
+    for _ in 0..3000 {
+        free.step();
+        capped.step();
+        peak_free = peak_free.max(read(&free, Scalar::PackCurrentA));
+        peak_capped = peak_capped.max(read(&capped, Scalar::PackCurrentA));
+    }
+    assert!(peak_free > 150.0, "{peak_free}");
+    assert!(peak_capped <= 60.0 + 1e-9, "{peak_capped}");
+    assert_eq!(read(&capped, Scalar::DischargeLimitA), 60.0);
+    assert!(capped.stats().limited_steps > 0);
+    // NaN clears the input.
+    capped.set_input(Input::BmsDischargeLimitA, f64::NAN);
+    assert!(capped.input(Input::BmsDischargeLimitA).is_nan());
+}
+
+#[test]
+fn a_real_bms_charge_limit_bounds_regeneration() {
+    let route = "[[route]]\ncruise = { distance_km = 3, speed_kph = 120 }\n[[route]]\nidle = { duration_s = 10 }\n";
+    let run = |limit: Option<f64>| {
+        let mut t = twin(route, "");
+        if let Some(l) = limit {
+            t.set_input(Input::BmsChargeLimitA, l);
+        }
+        let mut most_negative = 0.0_f64;
+        while t.step() == Status::Running {
+            most_negative = most_negative.min(read(&t, Scalar::PackCurrentA));
+        }
+        (most_negative, *t.ledger())
+    };
+    let (free_i, free) = run(None);
+    let (capped_i, capped) = run(Some(20.0));
+    assert!(free_i < -50.0, "{free_i}");
+    assert!(capped_i >= -20.0 - 1e-9, "{capped_i}");
+    assert!(capped.regen_j < free.regen_j);
+    assert!(capped.friction_brake_j > free.friction_brake_j);
+}
+
+#[test]
+fn extra_aux_load_and_a_speed_cap_take_effect() {
+    let route = "[[route]]\nidle = { duration_s = 100 }\n[[route]]\ncruise = { distance_km = 3, speed_kph = 120 }\n";
+    let mut t = twin(route, "[environment]\nambient_c = 20\n");
+    t.set_input(Input::AuxExtraW, 1000.0);
+    steps(&mut t, 10_000);
+    // 100 s idle at 20 °C (no HVAC): base 250 W + 1000 W.
+    assert!(
+        (t.ledger().aux_j - 1250.0 * 100.0).abs() < 1e-6,
+        "{}",
+        t.ledger().aux_j
+    );
+    t.set_input(Input::DriverSpeedCapMps, 15.0);
+    let mut top = 0.0_f64;
+    while t.step() == Status::Running {
+        top = top.max(read(&t, Scalar::SpeedMps));
+    }
+    assert!(top <= 15.0 + 1e-9 && top > 14.9, "{top}");
+}
+
+#[test]
+fn a_charger_setpoint_bounds_the_charge_current() {
+    let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 2 }\n";
+    let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 30\n{STATION}"));
+    t.set_input(Input::ChargerCurrentSetpointA, 50.0);
+    steps(&mut t, 6000);
+    assert!((read(&t, Scalar::PackCurrentA) + 50.0).abs() < 1e-9);
+    assert_eq!(read(&t, Scalar::ChargerConnected), 1.0);
+}
+
+#[test]
+fn a_charge_stop_runs_constant_current_then_tapers_at_the_voltage_limit() {
+    let route = "[[route]]\ncharge = { station = \"dc\", until_soc_pct = 100 }\n";
+    let mut t = twin(
+        route,
+        &format!("[pack]\ninitial_soc_pct = 5\nsoc_max_pct = 100\n{STATION}"),
+    );
+    let mut samples = Vec::new();
+    let mut k = 0u64;
+    while t.step() == Status::Running {
+        k += 1;
+        if k.is_multiple_of(100) {
+            samples.push((
+                read(&t, Scalar::PackSocPct),
+                -read(&t, Scalar::PackCurrentA),
+                read(&t, Scalar::CellVMaxV),
+                read(&t, Scalar::ChargerPowerW),
+            ));
+        }
+    }
+    let report = events(&mut t)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::ChargeStop(r) => Some(r),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(report.end, ChargeEnd::Full);
+    // Early on: the station's 150 kW (or the cell's C-rate) bounds the current,
+    // cells far below 4.2 V.
+    let early = samples.iter().find(|s| s.0 > 30.0).unwrap();
+    assert!(early.2 < 4.1, "{early:?}");
+    assert!(early.3 > 100_000.0, "{early:?}");
+    // Late: the highest cell sits at 4.2 V and the current falls as SOC rises.
+    let late: Vec<_> = samples.iter().filter(|s| s.0 > 97.0).collect();
+    assert!(late.len() > 3);
+    for s in &late {
+        assert!((s.2 - 4.2).abs() < 2e-3, "{s:?}");
+    }
+    assert!(
+        late.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-9),
+        "current tapers"
+    );
+    assert!(late.last().unwrap().1 < 0.1 * early.1);
+    // Crossed 10 % and 80 % during the stop.
+    let t1080 = report.time_10_to_80_s.unwrap();
+    assert!(t1080 > 600.0 && t1080 < 3600.0, "{t1080}");
+    assert!(
+        report.energy_grid_wh > report.energy_dc_wh && report.energy_dc_wh > report.energy_pack_wh
+    );
+}
+
+#[test]
+fn an_incompatible_station_is_a_fault_and_the_car_drives_on() {
+    let route = "[[route]]\ncharge = { station = \"low\", until_soc_pct = 80 }\n[[route]]\ncruise = { distance_km = 1, speed_kph = 50 }\n";
+    let station = "[stations.low]\nmax_power_kw = 50\nmax_voltage_v = 300\nmax_current_a = 125\n";
+    let mut t = twin(route, station);
+    while t.step() == Status::Running {}
+    assert_eq!(t.status(), Status::Finished);
+    let ev = events(&mut t);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Fault(f) if f.code == FaultCode::StationIncompatible))
+    );
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::ChargeStop(r) if r.end == ChargeEnd::Incompatible))
+    );
+    assert!(t.stats().distance_m > 990.0);
+}
+
+#[test]
+fn a_cruise_leg_ends_at_rest_before_a_stop() {
+    let route = "[[route]]\ncruise = { distance_km = 2, speed_kph = 90 }\n[[route]]\nidle = { duration_s = 30 }\n";
+    let mut t = twin(route, "");
+    let mut at_idle = None;
+    while t.step() == Status::Running {
+        for e in events(&mut t) {
+            if let Event::LegStarted { index: 1, .. } = e {
+                at_idle = Some((read(&t, Scalar::SpeedMps), t.stats().distance_m));
+            }
+        }
+    }
+    let (v, d) = at_idle.unwrap();
+    assert!(v < 0.1, "arrives at rest: {v}");
+    assert!((d - 2000.0).abs() < 1.0, "stops at the leg's end: {d}");
+    assert_eq!(read(&t, Scalar::SpeedMps), 0.0);
+}
+
+#[test]
+fn a_climb_beyond_the_motor_is_a_trace_miss_not_a_crash() {
+    // 25 % at 150 km/h needs ≈ 1752·9.81·0.243·41.7 ≈ 174 kW of climbing alone,
+    // plus drag and rolling: more than the 239 kW motor can do.
+    let route = "[[route]]\ncruise = { distance_km = 3, speed_kph = 150, grade_pct = 25 }\n";
+    let mut t = twin(route, "");
+    while t.step() == Status::Running {}
+    assert_eq!(t.status(), Status::Finished);
+    assert!(t.stats().trace_miss_steps > 0);
+    assert!(t.stats().limited_steps > 0);
+    assert!(t.stats().trace_miss_spells >= 1);
+}
+
+#[test]
+fn parking_draws_nothing_and_idling_draws_the_auxiliaries() {
+    let route =
+        "[[route]]\npark = { duration_min = 10 }\n[[route]]\nidle = { duration_min = 10 }\n";
+    let mut t = twin(route, "[environment]\nambient_c = 0\n");
+    steps(&mut t, 60_000);
+    assert_eq!(t.ledger().aux_j, 0.0);
+    assert_eq!(read(&t, Scalar::PackCurrentA), 0.0);
+    while t.step() == Status::Running {}
+    // 0 °C: base 250 W + HVAC 120 W/K × (21 − 2 − 0) K / COP 2.3.
+    let watts = 250.0 + 120.0 * 19.0 / 2.3;
+    assert!(
+        (t.ledger().aux_j / 600.0 - watts).abs() < 1e-6,
+        "{}",
+        t.ledger().aux_j / 600.0
+    );
+}
+
+#[test]
+fn running_out_of_charge_stops_the_run_with_a_fault() {
+    let route = "[[route]]\ncruise = { distance_km = 300, speed_kph = 110 }\n";
+    let mut t = twin(route, "[pack]\ninitial_soc_pct = 10\n");
+    while t.step() == Status::Running {}
+    assert_eq!(t.status(), Status::Stopped(FaultCode::BatteryDepleted));
+    assert!((t.pack().soc() - 0.05).abs() < 1e-3);
+    // And stepping a stopped twin changes nothing.
+    let steps_before = t.steps();
+    t.step();
+    assert_eq!(t.steps(), steps_before);
+}
