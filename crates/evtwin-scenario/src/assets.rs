@@ -141,8 +141,10 @@ mod tests {
                 assert_eq!(origin, Origin::Builtin);
             }
         }
-        let (src, _) = load(Kind::CellTable, "sulfide.csv", &Origin::Builtin).unwrap();
-        assert!(src.text.contains("soc,temp_c,ocv_v"));
+        for table in builtin_names(Kind::CellTable) {
+            let (src, _) = load(Kind::CellTable, table, &Origin::Builtin).unwrap();
+            evtwin_sim::cell::CellTable::parse_csv(&src.text).unwrap();
+        }
     }
 
     #[test]

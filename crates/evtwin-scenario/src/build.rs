@@ -3,7 +3,7 @@
 //! points at whichever file set it (or at the preset when it is missing).
 
 use evtwin_sim::aux::AuxSpec;
-use evtwin_sim::cell::CellSpec;
+use evtwin_sim::cell::{CellSpec, CellTable};
 use evtwin_sim::interp::Lut1;
 use evtwin_sim::pack::{PackSpec, PackThermalSpec};
 use evtwin_sim::vehicle::{BodySpec, MotorMap, PowertrainSpec};
@@ -313,7 +313,8 @@ pub(crate) fn cell(src: &Source, origin: &Origin) -> Result<CellSpec, FileError>
     }
     let (table_src, _) = assets::load(Kind::CellTable, &raw.table, origin)
         .map_err(|m| FileError::at_path(src, &toml_path!["table"], m))?;
-    let table = crate::cell_csv::parse(&table_src)?;
+    let table = CellTable::parse_csv(&table_src.text)
+        .map_err(|e| FileError::at(&table_src, e.line, e.column, e.message))?;
     Ok(CellSpec {
         name: raw.name.clone(),
         capacity_ah: spec_without_table.0,

@@ -9,7 +9,6 @@
 
 mod assets;
 mod build;
-mod cell_csv;
 mod load;
 mod raw;
 mod route;

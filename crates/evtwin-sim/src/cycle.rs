@@ -4,19 +4,7 @@
 //! or `time_s,speed_mps[,grade]`; `speed_kph` is accepted too. A UTF-8 BOM, blank
 //! lines and `#` comment lines are skipped; unknown columns are ignored.
 
-use thiserror::Error;
-
-/// A problem in cycle text, at a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[error("{line}:{column}: {message}")]
-pub struct CycleParseError {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column (characters).
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
+use crate::csv::{self, CsvError, Row};
 
 /// A speed trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,23 +27,12 @@ struct Columns {
     grade: Option<(usize, f64)>,
 }
 
-fn fields(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut col = 1;
-    for f in line.split(',') {
-        let lead = f.len() - f.trim_start().len();
-        out.push((col + f[..lead].chars().count(), f.trim()));
-        col += f.chars().count() + 1;
-    }
-    out
-}
-
-fn header(line_no: usize, line: &str) -> Result<Columns, CycleParseError> {
+fn header(head: &Row) -> Result<Columns, CsvError> {
     let mut time = None;
     let mut speed = None;
     let mut grade = None;
-    for (k, (_, name)) in fields(line).into_iter().enumerate() {
-        match name.to_ascii_lowercase().as_str() {
+    for (k, name) in head.names().iter().enumerate() {
+        match name.as_str() {
             "cycsecs" | "time_s" => time = Some(k),
             "cycmps" | "speed_mps" => speed = Some((k, SpeedUnit::Mps)),
             "speed_kph" => speed = Some((k, SpeedUnit::Kph)),
@@ -64,12 +41,11 @@ fn header(line_no: usize, line: &str) -> Result<Columns, CycleParseError> {
             _ => {}
         }
     }
-    let missing = |what: &str| CycleParseError {
-        line: line_no,
-        column: 1,
-        message: format!(
+    let missing = |what: &str| {
+        let msg = format!(
             "the header has no {what} column (expected `cycSecs,cycMps` or `time_s,speed_mps`)"
-        ),
+        );
+        head.error(0, msg)
     };
     let time = time.ok_or_else(|| missing("time"))?;
     let (speed, speed_unit) = speed.ok_or_else(|| missing("speed"))?;
@@ -104,70 +80,28 @@ impl Cycle {
     }
 
     /// Parses CSV text (see the module docs). Times are shifted to start at 0.
-    pub fn parse_csv(text: &str) -> Result<Self, CycleParseError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(k, l)| (k + 1, l))
-            .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-        let Some((head_no, head)) = lines.next() else {
-            return Err(CycleParseError {
-                line: 1,
-                column: 1,
-                message: "the file is empty".into(),
-            });
-        };
-        let cols = header(head_no, head)?;
+    pub fn parse_csv(text: &str) -> Result<Self, CsvError> {
+        let (head, rows) = csv::rows(text)?;
+        let cols = header(&head)?;
         let (mut t, mut v, mut g) = (Vec::new(), Vec::new(), Vec::new());
-        let mut last_line = head_no;
-        for (line_no, line) in lines {
-            last_line = line_no;
-            let f = fields(line);
-            let get = |k: usize, what: &str| -> Result<f64, CycleParseError> {
-                let (column, raw) = *f.get(k).ok_or_else(|| CycleParseError {
-                    line: line_no,
-                    column: line.chars().count() + 1,
-                    message: format!("missing the {what} field"),
-                })?;
-                let bad = |message: String| CycleParseError {
-                    line: line_no,
-                    column,
-                    message,
-                };
-                let x: f64 = raw
-                    .parse()
-                    .map_err(|_| bad(format!("{what} `{raw}` is not a number")))?;
-                if !x.is_finite() {
-                    return Err(bad(format!("{what} `{raw}` is not finite")));
-                }
-                Ok(x)
-            };
-            let time = get(cols.time, "time")?;
-            let speed = get(cols.speed, "speed")?;
+        for row in &rows {
+            let time = row.number(cols.time, "time")?;
+            let speed = row.number(cols.speed, "speed")?;
             let speed = match cols.speed_unit {
                 SpeedUnit::Mps => speed,
                 SpeedUnit::Kph => speed / 3.6,
             };
-            let at = |k: usize| f.get(k).map_or(1, |x| x.0);
             if speed < 0.0 {
-                return Err(CycleParseError {
-                    line: line_no,
-                    column: at(cols.speed),
-                    message: format!("speed {speed} is negative"),
-                });
+                return Err(row.error(cols.speed, format!("speed {speed} is negative")));
             }
             if let Some(&prev) = t.last()
                 && time <= prev
             {
-                return Err(CycleParseError {
-                    line: line_no,
-                    column: at(cols.time),
-                    message: format!("time {time} does not increase (previous row: {prev})"),
-                });
+                let msg = format!("time {time} does not increase (previous row: {prev})");
+                return Err(row.error(cols.time, msg));
             }
             let grade = match cols.grade {
-                Some((k, scale)) => get(k, "grade")? * scale,
+                Some((k, scale)) => row.number(k, "grade")? * scale,
                 None => 0.0,
             };
             t.push(time);
@@ -175,19 +109,12 @@ impl Cycle {
             g.push(grade);
         }
         if t.len() < 2 {
-            return Err(CycleParseError {
-                line: last_line,
-                column: 1,
-                message: "a cycle needs at least two rows of data".into(),
-            });
+            let last = rows.last().unwrap_or(&head);
+            return Err(last.error(0, "a cycle needs at least two rows of data"));
         }
         let t0 = t[0];
         let t = t.into_iter().map(|x| x - t0).collect();
-        Self::new(t, v, g).map_err(|message| CycleParseError {
-            line: head_no,
-            column: 1,
-            message,
-        })
+        Self::new(t, v, g).map_err(|message| head.error(0, message))
     }
 
     /// Length in time, s.

@@ -10,7 +10,9 @@
 
 pub mod aux;
 pub mod cell;
+mod cell_csv;
 pub mod charger;
+pub mod csv;
 pub mod cycle;
 pub mod driver;
 pub mod interp;

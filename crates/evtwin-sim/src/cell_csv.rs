@@ -1,0 +1,97 @@
+//! Cell parameter tables in CSV, the form HPPC test data comes in.
+//!
+//! Header (case-insensitive, any column order, extra columns ignored):
+//! `soc` (fraction 0…1) or `soc_pct`; `temp_c` (or `temperature`, `temperature_c`);
+//! `ocv_v` (or `ocv`); `r0_ohm`, `r1_ohm`, `r2_ohm` (or `r0`, `r1`, `r2`);
+//! `c1_f`, `c2_f` (or `c1`, `c2`).
+
+use crate::cell::{CellRow, CellTable, CellTableError};
+use crate::csv::{self, CsvError};
+
+const COLUMNS: [(&str, &[&str]); 8] = [
+    ("soc", &["soc", "soc_pct"]),
+    ("temp_c", &["temp_c", "temperature", "temperature_c"]),
+    ("ocv_v", &["ocv_v", "ocv"]),
+    ("r0_ohm", &["r0_ohm", "r0"]),
+    ("r1_ohm", &["r1_ohm", "r1"]),
+    ("c1_f", &["c1_f", "c1"]),
+    ("r2_ohm", &["r2_ohm", "r2"]),
+    ("c2_f", &["c2_f", "c2"]),
+];
+
+impl CellTable {
+    /// Parses and validates a table; errors point at the offending line and column.
+    pub fn parse_csv(text: &str) -> Result<Self, CsvError> {
+        let (head, rows) = csv::rows(text)?;
+        let names = head.names();
+        let mut index = [0usize; 8];
+        for (k, (canonical, aliases)) in COLUMNS.iter().enumerate() {
+            let found = names.iter().position(|n| aliases.contains(&n.as_str()));
+            index[k] = found.ok_or_else(|| {
+                let msg = format!(
+                    "the header has no `{canonical}` column (expected soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f,r2_ohm,c2_f)"
+                );
+                head.error(0, msg)
+            })?;
+        }
+        let soc_scale = if names[index[0]] == "soc_pct" {
+            0.01
+        } else {
+            1.0
+        };
+        let mut parsed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut v = [0.0; 8];
+            for (k, &col) in index.iter().enumerate() {
+                v[k] = row.number(col, COLUMNS[k].0)?;
+            }
+            parsed.push(CellRow {
+                soc: v[0] * soc_scale,
+                temp_c: v[1],
+                ocv_v: v[2],
+                r0_ohm: v[3],
+                r1_ohm: v[4],
+                c1_f: v[5],
+                r2_ohm: v[6],
+                c2_f: v[7],
+            });
+        }
+        Self::from_rows(&parsed).map_err(|e| {
+            let at = match &e {
+                CellTableError::Duplicate { row, .. } | CellTableError::BadValue { row, .. } => {
+                    &rows[*row]
+                }
+                _ => &head,
+            };
+            at.error(0, e.to_string())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_percent_soc_and_any_column_order() {
+        let t = "# comment\nTemperature,SOC_pct,OCV,R0,R1,C1,R2,C2\n25,0,3.0,0.01,0.01,1000,0.01,1e5\n25,100,4.0,0.01,0.01,1000,0.01,1e5\n";
+        let table = CellTable::parse_csv(t).unwrap();
+        assert!((table.params(0.5, 25.0).ocv_v - 3.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let head =
+            "soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f,r2_ohm,c2_f\n0,25,3,0.01,0.01,1000,0.01,1e5\n";
+        let e =
+            CellTable::parse_csv(&format!("{head}1,25,4,abc,0.01,1000,0.01,1e5\n")).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 8));
+        assert_eq!(e.message, "r0_ohm `abc` is not a number");
+        let e =
+            CellTable::parse_csv(&format!("{head}1,25,4,-0.01,0.01,1000,0.01,1e5\n")).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("must be positive"), "{}", e.message);
+        let e = CellTable::parse_csv("soc,ocv\n").unwrap_err();
+        assert!(e.message.contains("no `temp_c` column"));
+    }
+}
