@@ -49,58 +49,106 @@ fn shipped_scenarios_validate() {
     assert_eq!(common::stdout(&out).matches(": ok").count(), files.len());
 }
 
+/// Scenarios with one mistake each: `(text, where the error must point, what it
+/// must say)`. An empty location means the text is valid.
+const BAD_SCENARIOS: &[(&str, &str, &str)] = &[
+    (
+        "[scenario]\nname = \"x\"\nsed = 4\n[vehicle]\npreset = \"model3-rwd-2022\"\n",
+        "s.toml:3:1:",
+        "unknown field `sed`",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncruise = { distance_km = \"far\", speed_kph = 50 }\n",
+        "s.toml:6:",
+        "invalid type",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncruise = { distance_km = 2, speed_kph = -50 }\n",
+        "s.toml:6:41:",
+        "speed_kph = -50 must be between 1 and 400",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"delorean\"\n",
+        "s.toml:4:10:",
+        "unknown vehicle preset `delorean`",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncharge = { station = \"nope\", until_soc_pct = 80 }\n",
+        "s.toml:6:22:",
+        "no station `nope` in [stations]",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[vehicle.body]\ntest_mass_kg = 0\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:6:16:",
+        "test_mass_kg = 0 must be between 100 and 60000",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\nidle = { duration_s = 5 }\npark = { duration_s = 5 }\n",
+        "s.toml:5:1:",
+        "exactly one of cruise, cycle, idle, park, charge",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[pack]\nseries = 0\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:6:10:",
+        "series must be from 1 to 2000, not 0",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n",
+        "s.toml:1:1:",
+        "no [[route]] legs",
+    ),
+    ("[scenario\n", "s.toml:1:10:", ""),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[pack]\nseries = 4000000000\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:6:10:",
+        "series must be from 1 to 2000, not 4000000000",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncruise = { distance_km = inf, speed_kph = 50 }\n",
+        "s.toml:6:26:",
+        "distance_km = inf must be between",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[vehicle.powertrain]\nmotor_peak_power_kw = inf\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:6:23:",
+        "must be a finite number greater than 0",
+    ),
+    (
+        "[scenario]\nname = \"x\"\nstep_ms = 0.0001\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:3:11:",
+        "step_ms = 0.0001 must be between 0.1 and 1000",
+    ),
+    (
+        "[scenario]\nname = \"x\"\nstep_ms = 0.25\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\nidle = { duration_s = 5 }\n",
+        "",
+        "",
+    ),
+    (
+        "[scenario]\nname = \"x\"\nstep_ms = 0.1234\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:3:11:",
+        "whole number of microseconds",
+    ),
+    (
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\npark = { duration_h = 1e9 }\n",
+        "s.toml:6:8:",
+        "must be between 0.001 and 3600000",
+    ),
+    (
+        // Only the axis is overridden: the error is the scenario's, not the preset's.
+        "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[vehicle.powertrain]\nmotor_efficiency_load = [0.0, 1.0]\n[[route]]\nidle = { duration_s = 5 }\n",
+        "s.toml:6:25:",
+        "motor_efficiency_load has 2 points but motor_efficiency has 11",
+    ),
+];
+
 #[test]
 fn bad_scenarios_point_at_file_line_and_column() {
-    let cases: &[(&str, &str, &str)] = &[
-        (
-            "[scenario]\nname = \"x\"\nsed = 4\n[vehicle]\npreset = \"model3-rwd-2022\"\n",
-            "s.toml:3:1:",
-            "unknown field `sed`",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncruise = { distance_km = \"far\", speed_kph = 50 }\n",
-            "s.toml:6:",
-            "invalid type",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncruise = { distance_km = 2, speed_kph = -50 }\n",
-            "s.toml:6:41:",
-            "speed_kph = -50 must be between 1 and 400",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"delorean\"\n",
-            "s.toml:4:10:",
-            "unknown vehicle preset `delorean`",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\ncharge = { station = \"nope\", until_soc_pct = 80 }\n",
-            "s.toml:6:22:",
-            "no station `nope` in [stations]",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[vehicle.body]\ntest_mass_kg = 0\n[[route]]\nidle = { duration_s = 5 }\n",
-            "s.toml:6:16:",
-            "test_mass_kg = 0 must be between 100 and 60000",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[[route]]\nidle = { duration_s = 5 }\npark = { duration_s = 5 }\n",
-            "s.toml:5:1:",
-            "exactly one of cruise, cycle, idle, park, charge",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n[pack]\nseries = 0\n[[route]]\nidle = { duration_s = 5 }\n",
-            "s.toml:6:10:",
-            "series must be at least 1",
-        ),
-        (
-            "[scenario]\nname = \"x\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n",
-            "s.toml:1:1:",
-            "no [[route]] legs",
-        ),
-        ("[scenario\n", "s.toml:1:10:", ""),
-    ];
-    for (text, at, says) in cases {
+    for (text, at, says) in BAD_SCENARIOS {
         let (code, err) = validate(text);
+        if at.is_empty() {
+            assert_eq!(code, Some(0), "{text}\n{err}");
+            continue;
+        }
         assert_eq!(code, Some(2), "{text}\n{err}");
         assert!(
             err.contains(at) && err.contains(says),
@@ -165,6 +213,31 @@ fn errors_in_referenced_files_point_into_those_files() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["pack"]["chemistry"], "cell.toml");
+}
+
+#[test]
+fn a_cycle_file_in_percent_is_caught_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hill.csv",
+        "cycSecs,cycMps,cycGrade\n0,0,0\n1,1,6\n2,0,6\n",
+    );
+    let s = write(
+        dir.path(),
+        "s.toml",
+        &MINIMAL.replace(
+            "cruise = { distance_km = 2, speed_kph = 50 }",
+            "cycle = { file = \"hill.csv\" }",
+        ),
+    );
+    let out = common::run(&["validate", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("hill.csv:3:5: grade 6 is steeper than ±30 %"),
+        "{err}"
+    );
 }
 
 #[test]

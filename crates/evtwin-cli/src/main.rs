@@ -103,15 +103,6 @@ fn run(
         Ok(s) => s,
         Err(Reported(code)) => return Ok(code),
     };
-    if let Some(every) = trace_every
-        && !(every.is_finite() && every >= scenario.config.step_s)
-    {
-        eprintln!(
-            "error: --trace-every {every} must be at least the step ({} s)",
-            scenario.config.step_s
-        );
-        return Ok(EXIT_BAD_INPUT);
-    }
     let trace_out = trace.map(create).transpose()?;
     let stop = Arc::new(AtomicBool::new(false));
     {

@@ -12,6 +12,11 @@ use crate::assets::{self, Kind, Origin};
 use crate::raw::{RawAux, RawBody, RawCell, RawPack, RawPowertrain};
 use crate::source::{FileError, Seg, Source, toml_error, toml_path};
 
+/// Most series groups a pack may have (1000 V class packs have about 200–260).
+const MAX_SERIES: u32 = 2000;
+/// Most cells in parallel per group (cylindrical packs reach the high tens).
+const MAX_PARALLEL: u32 = 1000;
+
 /// Where a vehicle value lives in the scenario and in the preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
@@ -54,10 +59,12 @@ impl Section {
     }
 }
 
-/// Range rules for numbers.
+/// Range rules for numbers. All but `PositiveOrInf` require a finite number.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rule {
     Positive,
+    /// Greater than 0; `inf` allowed (means "no bound").
+    PositiveOrInf,
     NonNegative,
     /// Inclusive bounds.
     Between(f64, f64),
@@ -66,16 +73,18 @@ pub(crate) enum Rule {
 impl Rule {
     fn check(self, v: f64) -> Result<(), String> {
         let ok = match self {
-            Self::Positive => v > 0.0,
-            Self::NonNegative => v >= 0.0,
+            Self::Positive => v.is_finite() && v > 0.0,
+            Self::PositiveOrInf => v > 0.0,
+            Self::NonNegative => v.is_finite() && v >= 0.0,
             Self::Between(lo, hi) => v >= lo && v <= hi,
         };
-        if ok && !v.is_nan() {
+        if ok {
             return Ok(());
         }
         Err(match self {
-            Self::Positive => "must be greater than 0".to_owned(),
-            Self::NonNegative => "must be 0 or more".to_owned(),
+            Self::Positive => "must be a finite number greater than 0".to_owned(),
+            Self::PositiveOrInf => "must be greater than 0 (or inf)".to_owned(),
+            Self::NonNegative => "must be a finite number, 0 or more".to_owned(),
             Self::Between(lo, hi) => format!("must be between {lo} and {hi}"),
         })
     }
@@ -113,6 +122,18 @@ impl Docs<'_> {
         }
     }
 
+    /// Of two keys that only make sense together, the one to blame: the one the
+    /// scenario set, if any (else the second, in the preset).
+    fn pair_key<'k>(&self, sec: Section, first: &'k str, second: &'k str) -> &'k str {
+        let mut in_scenario = sec.in_scenario();
+        in_scenario.push(first.into());
+        if self.scenario.has(&in_scenario) {
+            first
+        } else {
+            second
+        }
+    }
+
     pub(crate) fn required<T>(
         &self,
         sec: Section,
@@ -141,10 +162,10 @@ impl Docs<'_> {
             .map_err(|why| self.error(sec, key, format!("{key} = {v} {why}")))
     }
 
-    fn count(&self, sec: Section, key: &str, v: Option<u32>) -> Result<u32, FileError> {
+    fn count(&self, sec: Section, key: &str, v: Option<u32>, max: u32) -> Result<u32, FileError> {
         let v = self.required(sec, key, v)?;
-        if v == 0 {
-            return Err(self.error(sec, key, format!("{key} must be at least 1")));
+        if v == 0 || v > max {
+            return Err(self.error(sec, key, format!("{key} must be from 1 to {max}, not {v}")));
         }
         Ok(v)
     }
@@ -175,7 +196,7 @@ pub(crate) fn body(d: &Docs, b: &RawBody) -> Result<BodySpec, FileError> {
             b.wheel_inertia_kg_m2,
             Rule::NonNegative,
         )?,
-        wheel_count: d.count(s, "wheel_count", b.wheel_count)?,
+        wheel_count: d.count(s, "wheel_count", b.wheel_count, 32)?,
     })
 }
 
@@ -184,8 +205,17 @@ pub(crate) fn powertrain(d: &Docs, p: &RawPowertrain) -> Result<PowertrainSpec, 
     let s = Section::Powertrain;
     let loads = d.required(s, "motor_efficiency_load", p.motor_efficiency_load.clone())?;
     let effs = d.required(s, "motor_efficiency", p.motor_efficiency.clone())?;
-    let motor_map = MotorMap::new(loads, effs)
-        .map_err(|e| d.error(s, "motor_efficiency", format!("motor map: {e}")))?;
+    let blame = d.pair_key(s, "motor_efficiency_load", "motor_efficiency");
+    if loads.len() != effs.len() {
+        let msg = format!(
+            "motor_efficiency_load has {} points but motor_efficiency has {}",
+            loads.len(),
+            effs.len()
+        );
+        return Err(d.error(s, blame, msg));
+    }
+    let motor_map =
+        MotorMap::new(loads, effs).map_err(|e| d.error(s, blame, format!("motor map: {e}")))?;
     Ok(PowertrainSpec {
         transmission_efficiency: d.num(
             s,
@@ -220,11 +250,16 @@ pub(crate) fn aux(d: &Docs, a: &RawAux) -> Result<AuxSpec, FileError> {
     let s = Section::Aux;
     let temps = d.required(s, "heating_cop_ambient_c", a.heating_cop_ambient_c.clone())?;
     let cops = d.required(s, "heating_cop", a.heating_cop.clone())?;
-    if let Some(c) = cops.iter().find(|c| c.is_nan() || **c <= 0.0) {
-        return Err(d.error(s, "heating_cop", format!("a COP of {c} is not above 0")));
+    let blame = d.pair_key(s, "heating_cop_ambient_c", "heating_cop");
+    if let Some(c) = cops.iter().find(|c| !(c.is_finite() && **c > 0.0)) {
+        return Err(d.error(
+            s,
+            "heating_cop",
+            format!("a COP of {c} is not a number above 0"),
+        ));
     }
-    let heating_cop = Lut1::new(temps, cops)
-        .map_err(|e| d.error(s, "heating_cop", format!("heating COP curve: {e}")))?;
+    let heating_cop = Lut1::named(("heating_cop_ambient_c", temps), ("heating_cop", cops))
+        .map_err(|e| d.error(s, blame, format!("heating COP curve: {e}")))?;
     Ok(AuxSpec {
         base_w: d.num(s, "base_w", a.base_w, NonNegative)?,
         cabin_setpoint_c: d.num(
@@ -248,8 +283,8 @@ pub(crate) fn pack(d: &Docs, p: &RawPack, cell: CellSpec) -> Result<PackSpec, Fi
     let t = p.thermal.clone().unwrap_or_default();
     let th = Section::Thermal;
     Ok(PackSpec {
-        series: d.count(s, "series", p.series)? as usize,
-        parallel: d.count(s, "parallel", p.parallel)? as usize,
+        series: d.count(s, "series", p.series, MAX_SERIES)? as usize,
+        parallel: d.count(s, "parallel", p.parallel, MAX_PARALLEL)? as usize,
         capacity_spread_pct: d.num(
             s,
             "capacity_spread_pct",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use evtwin_sim::driver::DriverSpec;
 use evtwin_sim::pack::{PackInit, PackSpec};
 use evtwin_sim::signals::{Catalogue, Scalar, Signal};
-use evtwin_sim::{TwinConfig, VehicleSpec};
+use evtwin_sim::{Twin, TwinConfig, VehicleSpec};
 
 use crate::assets::{self, Kind, Origin};
 use crate::build::{self, Docs, Rule, Section, checked};
@@ -48,6 +48,14 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         meta.step_ms.unwrap_or(10.0),
         Rule::Between(0.1, 1000.0),
     )?;
+    if (step_ms * 1000.0).fract() != 0.0 {
+        let msg = format!("step_ms = {step_ms} must be a whole number of microseconds");
+        return Err(FileError::at_path(
+            src,
+            &toml_path!["scenario", "step_ms"],
+            msg,
+        ));
+    }
     let refresh_ms = meta.parameter_refresh_ms.unwrap_or(1000.0);
     checked(
         src,
@@ -72,7 +80,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     let driver = driver(src, &raw)?;
     let catalogue = Catalogue::new(pack.series);
     let (trace_every_s, trace_signals) = trace(src, &raw, &catalogue, step_ms)?;
-    Ok(Scenario {
+    let scenario = Scenario {
         name: meta.name.clone(),
         description: meta.description.clone(),
         source: src.name.clone(),
@@ -90,7 +98,18 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             driver,
             route,
         },
-    })
+    };
+    // Whatever validation above let through, the simulation must accept: `validate`
+    // and `run` agree.
+    Twin::new(scenario.config.clone()).map_err(|e| {
+        FileError::at(
+            src,
+            1,
+            1,
+            format!("the simulation rejects this scenario: {e}"),
+        )
+    })?;
+    Ok(scenario)
 }
 
 /// The vehicle and its pack: preset values overlaid by the scenario's.
@@ -191,7 +210,13 @@ fn driver(src: &Source, raw: &RawScenario) -> Result<DriverSpec, FileError> {
         max_decel_mps2: num("max_decel_mps2", d.max_decel_mps2, 6.0)?,
         comfort_accel_mps2: num("comfort_accel_mps2", d.comfort_accel_mps2, 1.5)?,
         comfort_decel_mps2: num("comfort_decel_mps2", d.comfort_decel_mps2, 1.5)?,
-        max_jerk_mps3: num("max_jerk_mps3", d.max_jerk_mps3, 10.0)?,
+        max_jerk_mps3: checked(
+            src,
+            &toml_path!["driver", "max_jerk_mps3"],
+            "max_jerk_mps3",
+            d.max_jerk_mps3.unwrap_or(10.0),
+            Rule::PositiveOrInf,
+        )?,
         speed_gain_per_s: num("speed_gain_per_s", d.speed_gain_per_s, 2.0)?,
         trace_tolerance_mps: num("trace_tolerance_kph", d.trace_tolerance_kph, 3.218_688)? / 3.6,
     })

@@ -12,6 +12,15 @@ use crate::build::{Rule, checked};
 use crate::raw::{RawCharge, RawCruise, RawCycle, RawDuration, RawLeg, RawStation};
 use crate::source::{FileError, Seg, Source, toml_path};
 
+/// Longest cruise leg, km (a typo guard: a longer trip is several legs).
+const MAX_DISTANCE_KM: f64 = 50_000.0;
+/// Longest idle or park, h (six weeks).
+const MAX_DURATION_H: f64 = 1000.0;
+/// Longest charge stop, min (two days).
+const MAX_CHARGE_MIN: f64 = 2880.0;
+/// Most repetitions of a drive cycle.
+const MAX_REPEAT: u32 = 10_000;
+
 pub(crate) fn stations(
     src: &Source,
     raw: &BTreeMap<String, RawStation>,
@@ -60,7 +69,13 @@ fn duration_s(src: &Source, at: &[Seg], d: &RawDuration) -> Result<f64, FileErro
     .filter_map(|(v, k)| v.map(|v| v * k))
     .collect();
     match given.as_slice() {
-        [s] => checked(src, at, "duration", *s, Rule::Positive),
+        [s] => checked(
+            src,
+            at,
+            "duration (s)",
+            *s,
+            Rule::Between(1e-3, MAX_DURATION_H * 3600.0),
+        ),
         _ => Err(FileError::at_path(
             src,
             at,
@@ -126,10 +141,10 @@ fn key(at: &[Seg], key: &str) -> Vec<Seg> {
 }
 
 fn cruise(src: &Source, at: &[Seg], c: &RawCruise) -> Result<LegKind, FileError> {
-    use Rule::{Between, Positive};
+    use Rule::Between;
     let num = |k: &str, v: f64, rule| checked(src, &key(at, k), k, v, rule);
     Ok(LegKind::Cruise {
-        distance_m: num("distance_km", c.distance_km, Positive)? * 1000.0,
+        distance_m: num("distance_km", c.distance_km, Between(1e-3, MAX_DISTANCE_KM))? * 1000.0,
         speed_mps: num("speed_kph", c.speed_kph, Between(1.0, 400.0))? / 3.6,
         grade: num("grade_pct", c.grade_pct, Between(-30.0, 30.0))? / 100.0,
     })
@@ -148,12 +163,9 @@ fn cycle(src: &Source, at: &[Seg], dir: &Path, c: &RawCycle) -> Result<LegKind, 
     let cycle = Cycle::parse_csv(&cycle_src.text)
         .map_err(|e| FileError::at(&cycle_src, e.line, e.column, e.message))?;
     let repeat = c.repeat.unwrap_or(1);
-    if repeat == 0 {
-        return Err(FileError::at_path(
-            src,
-            &key(at, "repeat"),
-            "repeat must be at least 1",
-        ));
+    if repeat == 0 || repeat > MAX_REPEAT {
+        let msg = format!("repeat must be from 1 to {MAX_REPEAT}, not {repeat}");
+        return Err(FileError::at_path(src, &key(at, "repeat"), msg));
     }
     Ok(LegKind::Cycle {
         cycle: Arc::new(cycle),
@@ -204,7 +216,7 @@ fn charge(
                 &key(at, "max_duration_min"),
                 "max_duration_min",
                 v,
-                Rule::Positive,
+                Rule::Between(1e-3, MAX_CHARGE_MIN),
             )
         })
         .transpose()?;

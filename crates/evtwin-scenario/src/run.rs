@@ -65,9 +65,14 @@ pub enum RunError {
     /// The trace could not be written.
     #[error("writing the trace: {0}")]
     Trace(#[from] std::io::Error),
-    /// A trace interval that is not a positive number.
-    #[error("the trace interval must be a positive number of seconds, not {0}")]
-    TraceEvery(f64),
+    /// A trace interval shorter than a step (or not a number).
+    #[error("the trace interval must be at least one step ({step_s} s), not {every_s}")]
+    TraceEvery {
+        /// The interval asked for, s.
+        every_s: f64,
+        /// The scenario's step, s.
+        step_s: f64,
+    },
 }
 
 /// The result of a run.
@@ -92,8 +97,11 @@ pub fn run<W: Write>(
         config.seed = seed;
     }
     let every_s = options.trace_every_s.unwrap_or(scenario.trace_every_s);
-    if !(every_s.is_finite() && every_s > 0.0) {
-        return Err(RunError::TraceEvery(every_s));
+    if !(every_s.is_finite() && every_s >= config.step_s) {
+        return Err(RunError::TraceEvery {
+            every_s,
+            step_s: config.step_s,
+        });
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let every_steps = ((every_s / config.step_s).round() as u64).max(1);
@@ -162,7 +170,8 @@ fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
         energy_grid_kwh: r.energy_grid_wh / 1000.0,
         energy_dc_kwh: r.energy_dc_wh / 1000.0,
         energy_pack_kwh: r.energy_pack_wh / 1000.0,
-        losses_kwh: (r.energy_grid_wh - r.energy_pack_wh) / 1000.0,
+        aux_kwh: r.energy_aux_wh / 1000.0,
+        losses_kwh: (r.energy_grid_wh - r.energy_pack_wh - r.energy_aux_wh) / 1000.0,
         peak_power_kw: r.peak_power_w / 1000.0,
         mean_power_kw: r.mean_power_w() / 1000.0,
         time_10_to_80_s: r.time_10_to_80_s,

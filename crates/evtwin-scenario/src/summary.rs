@@ -43,7 +43,10 @@ pub struct ChargeStopSummary {
     pub energy_dc_kwh: f64,
     /// Into the pack terminals, kWh.
     pub energy_pack_kwh: f64,
-    /// Grid energy not stored in the pack (station, auxiliaries), kWh.
+    /// The car's auxiliaries while plugged in, kWh.
+    pub aux_kwh: f64,
+    /// Station losses: grid energy neither stored in the pack nor used by the
+    /// auxiliaries, kWh.
     pub losses_kwh: f64,
     /// Highest DC power, kW.
     pub peak_power_kw: f64,

@@ -85,12 +85,6 @@ impl<W: Write> Trace<W> {
         Ok(())
     }
 
-    /// Rows written so far.
-    #[must_use]
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// Flushes everything and returns the row count and hash.
     pub fn finish(self) -> io::Result<TraceInfo> {
         let hashing = self

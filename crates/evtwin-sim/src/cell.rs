@@ -200,13 +200,13 @@ fn check_row(row: usize, r: &CellRow) -> Result<(), CellTableError> {
     };
     let all = [
         ("soc", r.soc),
-        ("temperature", r.temp_c),
-        ("ocv", r.ocv_v),
-        ("r0", r.r0_ohm),
-        ("r1", r.r1_ohm),
-        ("c1", r.c1_f),
-        ("r2", r.r2_ohm),
-        ("c2", r.c2_f),
+        ("temp_c", r.temp_c),
+        ("ocv_v", r.ocv_v),
+        ("r0_ohm", r.r0_ohm),
+        ("r1_ohm", r.r1_ohm),
+        ("c1_f", r.c1_f),
+        ("r2_ohm", r.r2_ohm),
+        ("c2_f", r.c2_f),
     ];
     for (column, value) in all {
         if !value.is_finite() {
@@ -217,7 +217,7 @@ fn check_row(row: usize, r: &CellRow) -> Result<(), CellTableError> {
         return bad("soc", r.soc, "SOC is a fraction from 0 to 1");
     }
     if r.ocv_v <= 0.0 {
-        return bad("ocv", r.ocv_v, "must be positive");
+        return bad("ocv_v", r.ocv_v, "must be positive");
     }
     for (column, value) in &all[3..] {
         if *value <= 0.0 {
@@ -361,7 +361,10 @@ pub(crate) mod tests {
         bad.r1_ohm = 0.0;
         assert!(matches!(
             CellTable::from_rows(&[bad]),
-            Err(CellTableError::BadValue { column: "r1", .. })
+            Err(CellTableError::BadValue {
+                column: "r1_ohm",
+                ..
+            })
         ));
     }
 

@@ -56,14 +56,20 @@ impl CellTable {
                 c2_f: v[7],
             });
         }
-        Self::from_rows(&parsed).map_err(|e| {
-            let at = match &e {
-                CellTableError::Duplicate { row, .. } | CellTableError::BadValue { row, .. } => {
-                    &rows[*row]
-                }
-                _ => &head,
-            };
-            at.error(0, e.to_string())
+        Self::from_rows(&parsed).map_err(|e| match e {
+            CellTableError::BadValue {
+                row,
+                column,
+                value,
+                why,
+            } => {
+                let k = COLUMNS.iter().position(|c| c.0 == column).unwrap_or(0);
+                rows[row].error(index[k], format!("{column} = {value} ({why})"))
+            }
+            CellTableError::Duplicate { row, soc, temp_c } => {
+                rows[row].error(0, format!("repeats SOC {soc} at {temp_c} °C"))
+            }
+            other => head.error(0, other.to_string()),
         })
     }
 }
@@ -89,8 +95,12 @@ mod tests {
         assert_eq!(e.message, "r0_ohm `abc` is not a number");
         let e =
             CellTable::parse_csv(&format!("{head}1,25,4,-0.01,0.01,1000,0.01,1e5\n")).unwrap_err();
-        assert_eq!(e.line, 3);
-        assert!(e.message.contains("must be positive"), "{}", e.message);
+        assert_eq!((e.line, e.column), (3, 8));
+        assert_eq!(e.message, "r0_ohm = -0.01 (must be positive)");
+        let dup = "1,25,4,0.01,0.01,1000,0.01,1e5\n0,25,3,0.01,0.01,1000,0.01,1e5\n";
+        let e = CellTable::parse_csv(&format!("{head}{dup}")).unwrap_err();
+        assert_eq!((e.line, e.column), (4, 1));
+        assert_eq!(e.message, "repeats SOC 0 at 25 °C");
         let e = CellTable::parse_csv("soc,ocv\n").unwrap_err();
         assert!(e.message.contains("no `temp_c` column"));
     }

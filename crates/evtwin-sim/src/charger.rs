@@ -28,11 +28,12 @@ pub struct Station {
 /// Why a charge stop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChargeEnd {
-    /// The target SOC was reached.
+    /// The target SOC (or the top of the pack's usable window) was reached.
     TargetSoc,
     /// The time limit was reached.
     Duration,
-    /// The current tapered below C/20 at the voltage limit.
+    /// The pack could not take C/20 without its highest cell exceeding the
+    /// maximum voltage.
     Full,
     /// The station cannot charge this pack (voltage range).
     Incompatible,
@@ -72,6 +73,8 @@ pub struct ChargeStopReport {
     pub energy_grid_wh: f64,
     /// Energy into the pack terminals, Wh.
     pub energy_pack_wh: f64,
+    /// Energy the car's auxiliaries drew from the station, Wh.
+    pub energy_aux_wh: f64,
     /// Highest DC power, W.
     pub peak_power_w: f64,
     /// Time from SOC 10 % to 80 % if both were crossed during this stop, s.
@@ -113,8 +116,8 @@ pub struct ChargeStep {
     pub dc_power_w: f64,
     /// Power from the grid, W.
     pub grid_power_w: f64,
-    /// The charge current was at the pack's voltage limit.
-    pub voltage_limited: bool,
+    /// Of the DC power, what the car's auxiliaries drew, W.
+    pub aux_w: f64,
 }
 
 impl Session {
@@ -132,6 +135,7 @@ impl Session {
                 energy_dc_wh: 0.0,
                 energy_grid_wh: 0.0,
                 energy_pack_wh: 0.0,
+                energy_aux_wh: 0.0,
                 peak_power_w: 0.0,
                 time_10_to_80_s: None,
                 end: ChargeEnd::Duration,
@@ -156,10 +160,9 @@ impl Session {
         pack_ocv_v <= self.station.max_voltage_v && pack_ocv_v >= self.station.min_voltage_v
     }
 
-    /// Chooses this step's charge current: the smallest of the pack's limit
-    /// (`pack_limit_a`, cell voltage and C-rate), the station's voltage, current and
-    /// power limits (the auxiliary load `aux_w` is drawn from the station too) and
-    /// the current ramp.
+    /// Chooses this step's charge current: the smallest of `pack_limit_a` (what the
+    /// pack and its BMS accept), the station's voltage, current and power limits (the
+    /// auxiliary load `aux_w` is drawn from the station too) and the current ramp.
     pub fn step(
         &mut self,
         op: &OperatingPoint,
@@ -168,14 +171,16 @@ impl Session {
         dt_s: f64,
     ) -> ChargeStep {
         let st = &self.station;
-        let (e, r) = (op.emf_v, op.resistance_ohm);
         let by_voltage = op.charge_current_for_voltage(st.max_voltage_v);
-        let power = (st.max_power_w - aux_w).max(0.0);
-        let by_power = 2.0 * power / (e + (e * e + 4.0 * r * power).sqrt());
-        let by_current = st.max_current_a - aux_w / e.max(1.0);
+        let by_power = op.charge_current_for_power(st.max_power_w - aux_w);
+        let by_current = st.max_current_a - aux_w / op.emf_v.max(1.0);
         let ramp = self.current_a + st.ramp_a_per_s * dt_s;
-        let station_limit = by_voltage.min(by_power).min(by_current).min(ramp);
-        let current = pack_limit_a.min(station_limit).max(0.0);
+        let current = pack_limit_a
+            .min(by_voltage)
+            .min(by_power)
+            .min(by_current)
+            .min(ramp)
+            .max(0.0);
         self.current_a = current;
         let pack_power_w = current * op.mean_voltage_v(-current);
         let dc_power_w = pack_power_w + aux_w;
@@ -183,7 +188,7 @@ impl Session {
             pack_current_a: -current,
             dc_power_w,
             grid_power_w: dc_power_w / st.efficiency,
-            voltage_limited: pack_limit_a <= station_limit,
+            aux_w,
         }
     }
 
@@ -197,6 +202,7 @@ impl Session {
         r.energy_dc_wh += step.dc_power_w * dt_s / 3600.0;
         r.energy_grid_wh += step.grid_power_w * dt_s / 3600.0;
         r.energy_pack_wh += pack_in_j / 3600.0;
+        r.energy_aux_wh += step.aux_w * dt_s / 3600.0;
         r.peak_power_w = r.peak_power_w.max(step.dc_power_w);
         if r.soc_start <= 0.10 && self.t10_s.is_none() && soc >= 0.10 {
             self.t10_s = Some(time_s);

@@ -6,6 +6,9 @@
 
 use crate::csv::{self, CsvError, Row};
 
+/// Steepest grade a cycle may have (rise over run), as for cruise legs.
+pub const MAX_GRADE: f64 = 0.3;
+
 /// A speed trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cycle {
@@ -101,7 +104,17 @@ impl Cycle {
                 return Err(row.error(cols.time, msg));
             }
             let grade = match cols.grade {
-                Some((k, scale)) => row.number(k, "grade")? * scale,
+                Some((k, scale)) => {
+                    let grade = row.number(k, "grade")? * scale;
+                    if grade.abs() > MAX_GRADE {
+                        let msg = format!(
+                            "grade {} is steeper than ±30 % (a `grade`/`cycGrade` column is rise over run; use `grade_pct` for percent)",
+                            grade / scale
+                        );
+                        return Err(row.error(k, msg));
+                    }
+                    grade
+                }
                 None => 0.0,
             };
             t.push(time);
@@ -205,5 +218,8 @@ mod tests {
         assert!(e.message.contains("missing the speed field"));
         let e = Cycle::parse_csv("time_s,speed_mps\n0,-1\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 3));
+        let e = Cycle::parse_csv("cycSecs,cycMps,cycGrade\n0,0,0\n1,1,6\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 5));
+        assert!(e.message.contains("steeper than ±30 %"), "{}", e.message);
     }
 }

@@ -7,10 +7,11 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TableError {
     /// Axis and value lists differ in length.
-    #[error("{axis} has {axis_len} points but there are {values_len} values")]
+    #[error("{axis} has {axis_len} points but {values} has {values_len}")]
     LengthMismatch {
         axis: &'static str,
         axis_len: usize,
+        values: &'static str,
         values_len: usize,
     },
     /// Fewer than two points on an axis.
@@ -78,16 +79,28 @@ pub struct Lut1 {
 impl Lut1 {
     /// Builds the table; `xs` must be strictly increasing, both lists finite.
     pub fn new(xs: Vec<f64>, ys: Vec<f64>) -> Result<Self, TableError> {
-        check_axis("x", &xs)?;
+        Self::named(("x", xs), ("y", ys))
+    }
+
+    /// As [`Lut1::new`], with the axes' names for error messages.
+    pub fn named(
+        (x_name, xs): (&'static str, Vec<f64>),
+        (y_name, ys): (&'static str, Vec<f64>),
+    ) -> Result<Self, TableError> {
+        check_axis(x_name, &xs)?;
         if ys.len() != xs.len() {
             return Err(TableError::LengthMismatch {
-                axis: "x",
+                axis: x_name,
                 axis_len: xs.len(),
+                values: y_name,
                 values_len: ys.len(),
             });
         }
         if let Some(index) = ys.iter().position(|y| !y.is_finite()) {
-            return Err(TableError::NotFinite { axis: "y", index });
+            return Err(TableError::NotFinite {
+                axis: y_name,
+                index,
+            });
         }
         Ok(Self { xs, ys })
     }
@@ -192,10 +205,7 @@ impl GridAxes {
     /// Bilinear value of `values` (row-major: first axis major) at `p`.
     #[must_use]
     pub fn eval(&self, values: &[f64], p: GridPoint) -> f64 {
-        let nb = self.b.len();
-        let at = |i: usize, j: usize| values[i * nb + j];
-        let lo = at(p.i, p.j) + (at(p.i, p.j + 1) - at(p.i, p.j)) * p.wb;
-        let hi = at(p.i + 1, p.j) + (at(p.i + 1, p.j + 1) - at(p.i + 1, p.j)) * p.wb;
+        let (lo, hi) = self.segment_ends(values, p);
         lo + (hi - lo) * p.wa
     }
 

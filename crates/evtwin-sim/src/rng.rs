@@ -1,7 +1,8 @@
 //! A small seeded random number generator whose output is fixed by this file.
 //!
 //! Golden trace hashes depend on every random draw, so the generator must not change
-//! when a dependency is upgraded. `SplitMix64` (Steele, Lea, Flood 2014) is the whole
+//! when a dependency is upgraded, and its `log`/`cos` come from the pure-Rust `libm`
+//! crate rather than the platform's maths library. `SplitMix64` (Steele, Lea, Flood 2014) is the whole
 //! algorithm in a few lines; normal draws use the Box–Muller transform.
 
 /// Deterministic pseudo-random source, seeded explicitly. Never global.
@@ -37,7 +38,7 @@ impl Rng {
     pub fn standard_normal(&mut self) -> f64 {
         let u1 = self.uniform_open();
         let u2 = self.uniform_open();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
     }
 
     /// Normal draw truncated to ±`limit_sigma` by resampling.

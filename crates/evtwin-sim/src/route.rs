@@ -60,18 +60,6 @@ pub struct Leg {
 }
 
 impl Leg {
-    /// Short name of the leg's kind.
-    #[must_use]
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            LegKind::Cruise { .. } => "cruise",
-            LegKind::Cycle { .. } => "cycle",
-            LegKind::Idle { .. } => "idle",
-            LegKind::Park { .. } => "park",
-            LegKind::Charge(_) => "charge",
-        }
-    }
-
     /// Speed the car should have when this leg starts, m/s.
     #[must_use]
     pub fn entry_speed_mps(&self) -> f64 {

@@ -198,6 +198,13 @@ impl Catalogue {
         }
         let rest = name.strip_prefix("cell[")?;
         let (index, suffix) = rest.split_once("].")?;
+        // Plain decimal only: `cell[03]` or `cell[+3]` are not names of signals.
+        let plain = !index.is_empty()
+            && index.bytes().all(|b| b.is_ascii_digit())
+            && (index == "0" || !index.starts_with('0'));
+        if !plain {
+            return None;
+        }
         let group: usize = index.parse().ok()?;
         let q = GroupQuantity::ALL
             .into_iter()
@@ -288,6 +295,9 @@ mod tests {
             assert_eq!(cat.find(&s.name()), Some(s));
         }
         assert_eq!(cat.find("cell[4].temp_c"), None);
+        assert_eq!(cat.find("cell[03].temp_c"), None);
+        assert_eq!(cat.find("cell[+3].temp_c"), None);
+        assert_eq!(cat.find("cell[].temp_c"), None);
         assert_eq!(
             cat.find("cell[3].temp_c"),
             Some(Signal::Group(3, GroupQuantity::TempC))

@@ -13,6 +13,14 @@ use crate::interp::{Lut1, TableError};
 pub const GRAVITY_MPS2: f64 = 9.81;
 const MPH_PER_MPS: f64 = 2.236_936_292_054_402;
 
+/// `(sin θ, cos θ)` of a road whose grade (rise over run) is `tan θ`. Arithmetic
+/// and `sqrt` only: exact IEEE operations, the same on every platform.
+#[must_use]
+pub fn grade_sin_cos(grade: f64) -> (f64, f64) {
+    let hyp = (1.0 + grade * grade).sqrt();
+    (grade / hyp, 1.0 / hyp)
+}
+
 /// Air density of dry air at sea-level pressure and `ambient_c`, kg/m³.
 #[must_use]
 pub fn air_density_kg_m3(ambient_c: f64) -> f64 {
@@ -66,7 +74,7 @@ pub enum MotorMapError {
 impl MotorMap {
     /// `load_fraction` from 0 (strictly increasing, usually to 1.0), `efficiency` in (0, 1].
     pub fn new(load_fraction: Vec<f64>, efficiency: Vec<f64>) -> Result<Self, MotorMapError> {
-        let eff = Lut1::new(load_fraction, efficiency)?;
+        let eff = Lut1::named(("load fraction", load_fraction), ("efficiency", efficiency))?;
         if eff.xs()[0] != 0.0 {
             return Err(MotorMapError::NoZero);
         }
@@ -158,7 +166,7 @@ impl PowertrainSpec {
     pub fn regen_fraction(&self, v_mps: f64) -> f64 {
         let mph = v_mps * MPH_PER_MPS;
         self.regen_max_fraction
-            / (1.0 + self.regen_fade_a * (-self.regen_fade_b_per_mph * (mph + 1.0)).exp())
+            / (1.0 + self.regen_fade_a * libm::exp(-self.regen_fade_b_per_mph * (mph + 1.0)))
     }
 
     /// Largest wheel force from motor torque, N.
@@ -245,7 +253,7 @@ impl BodySpec {
     #[must_use]
     pub fn road_load(&self, v0: f64, v1: f64, dt_s: f64, grade: f64, rho: f64) -> RoadLoad {
         let v_mean = 0.5 * (v0 + v1);
-        let theta = grade.atan();
+        let (sin, cos) = grade_sin_cos(grade);
         let weight = self.test_mass_kg * GRAVITY_MPS2;
         let dv2 = v1 * v1 - v0 * v0;
         RoadLoad {
@@ -258,8 +266,8 @@ impl BodySpec {
                 * v_mean
                 * v_mean
                 * v_mean,
-            rolling_w: weight * self.rolling_resistance * theta.cos() * v_mean,
-            grade_w: weight * theta.sin() * v_mean,
+            rolling_w: weight * self.rolling_resistance * cos * v_mean,
+            grade_w: weight * sin * v_mean,
             inertia_w: (self.test_mass_kg + self.wheel_equivalent_mass_kg()) * dv2 / (2.0 * dt_s),
         }
     }

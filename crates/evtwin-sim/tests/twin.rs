@@ -239,3 +239,146 @@ fn running_out_of_charge_stops_the_run_with_a_fault() {
     t.step();
     assert_eq!(t.steps(), steps_before);
 }
+
+// --- Regressions found in review ---------------------------------------------
+
+fn charge_report(t: &mut Twin) -> evtwin_sim::charger::ChargeStopReport {
+    while t.step() == Status::Running {}
+    events(t)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::ChargeStop(r) => Some(r),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_stronger_station_cannot_exceed_the_packs_charge_power() {
+    // The pack is rated for 100 kW here (below its cells' 2.5C ≈ 149 kW); the
+    // station could give 350 kW.
+    let station = "[stations.hpc]\nmax_power_kw = 350\nmax_voltage_v = 1000\nmax_current_a = 500\n";
+    let route = "[[route]]\ncharge = { station = \"hpc\", until_soc_pct = 60 }\n";
+    let pack = "[pack]\ninitial_soc_pct = 10\nmax_charge_power_kw = 100\n";
+    let mut t = twin(route, &format!("{pack}{station}"));
+    let mut peak = 0.0_f64;
+    while t.step() == Status::Running {
+        peak = peak.max(-read(&t, Scalar::PackPowerW));
+    }
+    assert!(peak <= 100_000.0 * (1.0 + 1e-9), "{peak}");
+    assert!(peak > 99_900.0, "the limit is reached: {peak}");
+}
+
+#[test]
+fn a_duration_only_stop_ends_at_the_top_of_the_window() {
+    let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 60 }\n";
+    let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 90\n{STATION}"));
+    let r = charge_report(&mut t);
+    assert_eq!(r.end, ChargeEnd::TargetSoc);
+    assert!((r.soc_end - 0.98).abs() < 1e-4, "{}", r.soc_end);
+}
+
+#[test]
+fn a_small_setpoint_is_not_a_full_pack() {
+    let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 2 }\n";
+    let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 30\n{STATION}"));
+    t.set_input(Input::ChargerCurrentSetpointA, 2.0);
+    let r = charge_report(&mut t);
+    assert_eq!(r.end, ChargeEnd::Duration);
+    assert!((r.duration_s - 120.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_incompatible_stations_step_is_a_real_step() {
+    let route = "[[route]]\nidle = { duration_s = 10 }\n[[route]]\ncharge = { station = \"low\", until_soc_pct = 80 }\n[[route]]\nidle = { duration_s = 10 }\n";
+    let station = "[stations.low]\nmax_power_kw = 50\nmax_voltage_v = 300\nmax_current_a = 125\n";
+    let mut t = twin(route, &format!("[environment]\nambient_c = -10\n{station}"));
+    while t.step() == Status::Running {}
+    assert_eq!(t.steps(), 2001);
+    // −10 °C: base 250 W + HVAC 120 W/K × 29 K / COP 1.8, for all 20.01 s.
+    let watts = 250.0 + 120.0 * 29.0 / 1.8;
+    assert!(
+        (t.ledger().aux_j - watts * 20.01).abs() < 1e-6,
+        "{}",
+        t.ledger().aux_j
+    );
+    let off_charger = t.stats().off_charger_terminal_j;
+    assert!((off_charger - t.ledger().terminal_j).abs() < 1e-9 * off_charger.abs());
+}
+
+#[test]
+fn a_car_that_cannot_climb_stalls_with_a_fault() {
+    let route = "[[route]]\ncruise = { distance_km = 5, speed_kph = 50, grade_pct = 30 }\n";
+    let mut t = twin(route, "[vehicle.body]\ntest_mass_kg = 5000\n");
+    while t.step() == Status::Running {}
+    assert_eq!(t.status(), Status::Stopped(FaultCode::Stalled));
+    assert!(t.time_s() < 70.0, "{}", t.time_s());
+}
+
+#[test]
+fn a_cycle_that_ends_at_speed_hands_over_without_a_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let cycle = dir.path().join("ramp.csv");
+    std::fs::write(&cycle, "time_s,speed_mps\n0,0\n20,20\n60,20\n").unwrap();
+    let route = format!(
+        "[[route]]\ncycle = {{ file = \"{}\" }}\n[[route]]\ncruise = {{ distance_km = 1, speed_kph = 72 }}\n",
+        cycle.display()
+    );
+    let mut t = twin(&route, "");
+    let mut min_accel = 0.0_f64;
+    while t.step() == Status::Running {
+        if t.time_s() > 30.0 && t.time_s() < 70.0 {
+            min_accel = min_accel.min(read(&t, Scalar::AccelMps2));
+        }
+    }
+    assert_eq!(t.stats().trace_miss_steps, 0);
+    assert!(
+        min_accel > -0.01,
+        "no braking at the hand-over: {min_accel}"
+    );
+}
+
+#[test]
+fn the_clock_counts_whole_microseconds() {
+    let mut t = twin("[[route]]\nidle = { duration_s = 100 }\n", "");
+    steps(&mut t, 5998);
+    assert_eq!(t.time_s(), 59.98);
+    assert!(
+        t.read(Signal::Group(96, evtwin_sim::signals::GroupQuantity::TempC))
+            .is_nan()
+    );
+}
+
+/// Independent check of the whole chain at steady speed: wheel power from the
+/// preset's body figures, gear and the motor map read by hand, auxiliaries, and
+/// the pack's resistance; against the twin's own books.
+#[test]
+fn steady_cruise_consumption_matches_a_hand_calculation() {
+    let mut t = twin(
+        "[[route]]\ncruise = { distance_km = 12, speed_kph = 100 }\n",
+        "[environment]\nambient_c = 20\n",
+    );
+    let v = 100.0 / 3.6;
+    // Skip the acceleration, then measure 4 km of steady driving.
+    while read(&t, Scalar::OdometerKm) < 4.0 {
+        t.step();
+    }
+    let (e0, d0) = (t.ledger().terminal_j, t.stats().distance_m);
+    while read(&t, Scalar::OdometerKm) < 8.0 {
+        t.step();
+    }
+    let measured = (t.ledger().terminal_j - e0) / (t.stats().distance_m - d0);
+    let rho = 101_325.0 / (287.05 * 293.15);
+    let wheel = 0.5 * rho * 0.23 * 2.22 * v * v * v + 1752.0 * 9.81 * 0.007 * v;
+    let mech = wheel / 0.98;
+    // ≈ 10.1 kW of 239 kW: the map's segment 0.04–0.06, η from 0.88 to 0.90.
+    let load = mech / 239_000.0;
+    assert!((0.04..0.06).contains(&load), "{load}");
+    let eta = 0.88 + (load - 0.04) / 0.02 * 0.02;
+    let battery = mech / eta + 250.0;
+    let want = battery / v;
+    assert!(
+        (measured / want - 1.0).abs() < 2e-3,
+        "{measured} J/m vs {want} J/m"
+    );
+}

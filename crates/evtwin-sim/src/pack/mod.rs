@@ -279,7 +279,6 @@ impl Pack {
         };
         pack.refresh_all();
         pack.set_rest_outputs();
-        pack.steps_to_refresh = pack.refresh_steps;
         Ok(pack)
     }
 
@@ -295,8 +294,8 @@ impl Pack {
         self.soc.len()
     }
 
-    /// Total charge capacity (sum over groups, Ah) — a series string delivers the
-    /// weakest group's, but the mean is what SOC is weighted by.
+    /// Mean capacity of a series group, Ah: 1C for the pack (a series string can
+    /// deliver only its weakest group's charge, but SOC is weighted by the mean).
     #[must_use]
     pub fn mean_group_capacity_ah(&self) -> f64 {
         self.total_cap_ah / self.groups() as f64
@@ -401,8 +400,9 @@ impl Pack {
             // resistance spread (R·k, C/k) leave it unchanged.
             let tau1 = p.r1_ohm * p.c1_f;
             let tau2 = p.r2_ohm * p.c2_f;
-            s.alpha1[g] = (-self.dt_s / tau1).exp();
-            s.alpha2[g] = (-self.dt_s / tau2).exp();
+            // libm, not the platform's exp: the same bits on every platform.
+            s.alpha1[g] = libm::exp(-self.dt_s / tau1);
+            s.alpha2[g] = libm::exp(-self.dt_s / tau2);
             s.beta1[g] = tau1 * (1.0 - s.alpha1[g]) / self.dt_s;
             s.beta2[g] = tau2 * (1.0 - s.alpha2[g]) / self.dt_s;
             s.gamma1[g] = s.r1[g] * (1.0 - s.alpha1[g]);
@@ -462,6 +462,8 @@ impl Pack {
         self.steps_to_refresh = self.refresh_steps;
         let op = self.operating_point();
         self.commit(&op, 0.0, self.coolant_c);
+        // A fresh pack starts a full refresh period from here.
+        self.steps_to_refresh = self.refresh_steps;
     }
 }
 

@@ -21,6 +21,9 @@ pub struct OperatingPoint {
     /// Largest charge current (magnitude) that keeps every group at or below the
     /// cell's maximum voltage and within its C-rate, A (may be ≤ 0 when full).
     pub charge_limit_a: f64,
+    /// The cell-voltage part of `charge_limit_a` alone (no C-rate), A: how much
+    /// current the pack can take before its highest cell reaches the maximum voltage.
+    pub voltage_charge_limit_a: f64,
     /// Open-circuit voltage of the pack at the start of the step, V.
     pub ocv_v: f64,
 }
@@ -33,14 +36,25 @@ impl OperatingPoint {
     }
 
     /// Current that delivers mean terminal power `power_w` (negative: charging), A.
-    /// Beyond the pack's maximum power the current of maximum power is returned.
+    /// Beyond the pack's maximum discharge power `E²/4R` there is no such current;
+    /// the current of maximum power, `E/2R`, is returned.
     #[must_use]
     pub fn current_for_power(&self, power_w: f64) -> f64 {
         let (e, r) = (self.emf_v, self.resistance_ohm);
-        let disc = (e * e - 4.0 * r * power_w).max(0.0);
+        let disc = e * e - 4.0 * r * power_w;
+        if disc < 0.0 {
+            return e / (2.0 * r);
+        }
         // 2P / (E + √(E² − 4RP)) is the small root of R·I² − E·I + P = 0 without
         // cancellation at small P.
         2.0 * power_w / (e + disc.sqrt())
+    }
+
+    /// Charge current (magnitude) at which the pack takes `power_w` (≥ 0) into its
+    /// terminals, A.
+    #[must_use]
+    pub fn charge_current_for_power(&self, power_w: f64) -> f64 {
+        -self.current_for_power(-power_w.max(0.0))
     }
 
     /// Largest discharge power with current at most `limit_a`, W (≥ 0).
@@ -193,6 +207,7 @@ impl Pack {
             resistance_ohm: self.slow_sums.rbar,
             discharge_limit_a: min4(dis).min(rated * self.spec.cell.max_discharge_c),
             charge_limit_a: min4(chg).min(rated * self.spec.cell.max_charge_c),
+            voltage_charge_limit_a: min4(chg),
             ocv_v,
         }
     }

@@ -1,12 +1,13 @@
 //! Charge-stop steps: the car stands, the station feeds the pack and the
-//! auxiliaries, bounded by the pack's charge limit and the station's ratings.
+//! auxiliaries, bounded by what the pack accepts and by the station's ratings.
 
 use super::{FaultCode, Twin};
 use crate::charger::{ChargeEnd, Session};
 use crate::route::LegKind;
 use crate::signals::Input;
 
-/// Charge current below this fraction of 1C at the voltage limit means full.
+/// A pack that cannot take this fraction of 1C without its highest cell going
+/// above the maximum voltage is full.
 const FULL_TAPER_C: f64 = 0.05;
 
 impl Twin {
@@ -17,39 +18,44 @@ impl Twin {
         let LegKind::Charge(leg) = &self.cfg.route.legs()[index].kind else {
             unreachable!("charge_step is only called on charge legs");
         };
-        let (until, max_duration_s) = (
-            leg.until_soc.map(|s| s.min(self.cfg.vehicle.soc_max)),
-            leg.max_duration_s,
-        );
+        // Without a SOC target the stop still ends at the top of the usable window.
+        let until = leg.until_soc.unwrap_or(1.0).min(self.cfg.vehicle.soc_max);
+        let max_duration_s = leg.max_duration_s;
         if self.speed_mps > 0.0 {
             // Still rolling from the previous leg: stop first.
             self.hold_step(f64::INFINITY, true, ambient_c);
             return false;
         }
         if self.session.is_none() {
-            let session = Session::new(leg.station.clone(), index, self.time_s(), self.pack.soc());
+            let s = Session::new(leg.station.clone(), index, self.time_s(), self.pack.soc());
             let ocv = self.pack.ocv_v();
-            if !session.compatible(ocv) {
-                let st = session.station();
+            if !s.compatible(ocv) {
+                let st = s.station();
                 let msg = format!(
                     "station {} ({:.0}–{:.0} V) cannot charge this pack at {ocv:.0} V",
                     st.name, st.min_voltage_v, st.max_voltage_v
                 );
-                self.session = Some(session);
+                self.session = Some(s);
                 self.end_session(ChargeEnd::Incompatible);
-                self.raise(FaultCode::StationIncompatible, msg);
+                self.fault(FaultCode::StationIncompatible, msg);
+                // The car stands at the station for this step, car on.
+                self.hold_step(f64::INFINITY, true, ambient_c);
                 return true;
             }
-            self.session = Some(session);
+            self.session = Some(s);
         }
+        let Some(mut session) = self.session.take() else {
+            unreachable!("the session was opened above");
+        };
         let op = self.pack.operating_point();
         let (aux_w, hvac_w) = self.aux_power(ambient_c);
         let limits = self.limits(&op);
-        let setpoint = self.inputs.cap(Input::ChargerCurrentSetpointA);
-        let pack_limit_a = limits.charge_a.min(setpoint);
-        let Some(session) = self.session.as_mut() else {
-            unreachable!("the session was opened above");
-        };
+        // What the pack accepts: cell voltage, C-rate and a BMS's limit (in
+        // `limits.charge_a`), its power rating, and a charger controller's setpoint.
+        let pack_limit_a = limits
+            .charge_a
+            .min(op.charge_current_for_power(limits.charge_w))
+            .min(self.inputs.cap(Input::ChargerCurrentSetpointA));
         let step = session.step(&op, pack_limit_a, aux_w, dt);
         self.pack.commit(&op, step.pack_current_a, ambient_c);
         let e = self.pack.last().energy;
@@ -57,13 +63,10 @@ impl Twin {
         let time_end_s = (self.steps + 1) as f64 * dt;
         session.record(&step, -e.terminal_j, soc, time_end_s, dt);
         let elapsed_s = session.report.duration_s;
-        let l = &mut self.ledger;
-        l.chemical_j += e.chemical_j;
-        l.battery_loss_j += e.ohmic_j + e.polarisation_j;
-        l.terminal_j += e.terminal_j;
-        l.aux_j += aux_w * dt;
-        l.charger_dc_j += step.dc_power_w * dt;
-        l.grid_j += step.grid_power_w * dt;
+        self.session = Some(session);
+        self.book_battery(aux_w, dt);
+        self.ledger.charger_dc_j += step.dc_power_w * dt;
+        self.ledger.grid_j += step.grid_power_w * dt;
         self.flows = super::drive::Flows {
             aux_w,
             hvac_w,
@@ -76,11 +79,11 @@ impl Twin {
             ..super::drive::Flows::default()
         };
         let one_c = self.pack.mean_group_capacity_ah();
-        let end = if until.is_some_and(|u| soc >= u) {
+        let end = if soc >= until {
             Some(ChargeEnd::TargetSoc)
         } else if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt) {
             Some(ChargeEnd::Duration)
-        } else if step.voltage_limited && -step.pack_current_a < FULL_TAPER_C * one_c {
+        } else if op.voltage_charge_limit_a < FULL_TAPER_C * one_c {
             Some(ChargeEnd::Full)
         } else {
             None

@@ -1,6 +1,6 @@
 //! Moving (and standing) steps: driver → road load → powertrain → pack.
 
-use super::{FaultCode, Twin};
+use super::{FaultCode, STALL_S, Twin};
 use crate::driver::{Target, Tracking};
 use crate::pack::OperatingPoint;
 use crate::route::LegKind;
@@ -116,6 +116,18 @@ impl Twin {
                 let tol = self.driver.spec().trace_tolerance_mps;
                 self.flows.trace_miss =
                     self.flows.limited && (target.speed_mps - self.speed_mps) > tol;
+                if self.speed_mps == 0.0 && target.speed_mps > 0.1 {
+                    self.stall_steps += 1;
+                } else {
+                    self.stall_steps = 0;
+                }
+                if self.stall_steps as f64 * dt >= STALL_S && self.pending.is_empty() {
+                    let msg = format!(
+                        "the car has stood still for {STALL_S:.0} s on a cruise leg (grade {:.1} %): the powertrain cannot move it",
+                        grade * 100.0
+                    );
+                    self.fault(FaultCode::Stalled, msg);
+                }
                 let remaining = distance_m - (self.position_m - self.progress.leg_start_m);
                 remaining <= 0.0 || (exit == 0.0 && remaining < 1.0 && self.speed_mps < 0.1)
             }
@@ -123,9 +135,16 @@ impl Twin {
                 let (cycle, repeat) = (cycle.clone(), *repeat);
                 let duration = cycle.duration_s();
                 let t = self.progress.leg_steps as f64 * dt;
+                let total = duration * f64::from(repeat);
+                let last_step = t + dt >= total - 0.5 * dt;
                 let phase = |t: f64| t - (t / duration).floor() * duration;
                 let v_now = cycle.speed_at(phase(t));
-                let v_next = cycle.speed_at(phase(t + dt));
+                // The last step aims at the cycle's end, not (wrapped) at its start.
+                let v_next = if last_step {
+                    cycle.speed_at(duration)
+                } else {
+                    cycle.speed_at(phase(t + dt))
+                };
                 let target = Target {
                     speed_mps: v_now.min(cap),
                     accel_ff_mps2: (v_next.min(cap) - v_now.min(cap)) / dt,
@@ -134,8 +153,7 @@ impl Twin {
                 self.drive(target, cycle.grade_at(phase(t)), ambient_c, true);
                 self.flows.trace_miss = (v_next.min(cap) - self.speed_mps).abs()
                     > self.driver.spec().trace_tolerance_mps;
-                let total = duration * f64::from(repeat);
-                (self.progress.leg_steps + 1) as f64 * dt >= total - 0.5 * dt
+                last_step
             }
             _ => unreachable!("drive_leg_step is only called on driving legs"),
         }
@@ -245,19 +263,26 @@ impl Twin {
         let v_mean = 0.5 * (v0 + v1);
         let road = body.road_load(v0, v1, dt, grade, rho);
         let split = self.split(&road, v_mean, &limits, aux_w);
+        // Traction never asks for more than the pack gives after the auxiliaries;
+        // when the auxiliaries alone are too much, they go short (and the books
+        // still balance).
+        let short_w = split.motor_elec_w + aux_w - limits.discharge_w;
+        let aux_w = if short_w > 1e-9 * limits.discharge_w.max(1.0) {
+            let msg = format!(
+                "the pack cannot supply the {aux_w:.0} W the car needs (limit {:.0} W)",
+                limits.discharge_w
+            );
+            self.fault(FaultCode::BatteryDepleted, msg);
+            (aux_w - short_w).max(0.0)
+        } else {
+            aux_w
+        };
         let battery_w = split.motor_elec_w + aux_w;
         let current = op.current_for_power(battery_w);
         self.pack.commit(&op, current, ambient_c);
-        if car_on && battery_w > limits.discharge_w * (1.0 + 1e-9) + 1e-6 {
-            let msg = format!(
-                "the pack cannot supply {:.0} W (limit {:.0} W)",
-                battery_w, limits.discharge_w
-            );
-            self.raise(FaultCode::BatteryDepleted, msg);
-        }
         self.speed_mps = v1;
         self.position_m += v_mean * dt;
-        self.elevation_m += v_mean * dt * grade.atan().sin();
+        self.elevation_m += v_mean * dt * crate::vehicle::grade_sin_cos(grade).0;
         self.book(&road, &split, aux_w, dt);
         self.flows = Flows {
             target_speed_mps: target.speed_mps,
@@ -281,13 +306,19 @@ impl Twin {
         };
     }
 
-    fn book(&mut self, road: &RoadLoad, split: &Split, aux_w: f64, dt: f64) {
+    /// Books the pack's step and the auxiliaries' draw.
+    pub(super) fn book_battery(&mut self, aux_w: f64, dt: f64) {
         let l = &mut self.ledger;
         let e = self.pack.last().energy;
         l.chemical_j += e.chemical_j;
         l.battery_loss_j += e.ohmic_j + e.polarisation_j;
         l.terminal_j += e.terminal_j;
         l.aux_j += aux_w * dt;
+    }
+
+    fn book(&mut self, road: &RoadLoad, split: &Split, aux_w: f64, dt: f64) {
+        self.book_battery(aux_w, dt);
+        let l = &mut self.ledger;
         l.motor_loss_j += split.motor_loss_w * dt;
         l.transmission_loss_j += split.transmission_loss_w * dt;
         l.friction_brake_j += split.friction_w * dt;

@@ -108,12 +108,21 @@ impl Twin {
             self.cfg.route.legs()[self.progress.leg].kind,
             crate::route::LegKind::Park { .. }
         );
-        if car_on && !charging && last.soc <= soc_min && self.status == super::Status::Running {
+        let already = self
+            .pending
+            .iter()
+            .any(|(c, _)| *c == super::FaultCode::BatteryDepleted);
+        if car_on
+            && !charging
+            && !already
+            && last.soc <= soc_min
+            && self.status == super::Status::Running
+        {
             let msg = format!(
                 "the pack reached the bottom of its usable window ({:.1} % SOC)",
                 soc_min * 100.0
             );
-            self.raise(super::FaultCode::BatteryDepleted, msg);
+            self.fault(super::FaultCode::BatteryDepleted, msg);
         }
     }
 }

@@ -82,6 +82,9 @@ pub enum FaultCode {
     StationIncompatible,
     /// A value became NaN or infinite.
     Numerical,
+    /// The car stood still on a cruise leg for a minute: it cannot climb the grade,
+    /// or something outside holds it.
+    Stalled,
 }
 
 impl FaultCode {
@@ -92,6 +95,7 @@ impl FaultCode {
             Self::BatteryDepleted => "battery_depleted",
             Self::StationIncompatible => "station_incompatible",
             Self::Numerical => "numerical",
+            Self::Stalled => "stalled",
         }
     }
 }
@@ -189,7 +193,16 @@ pub struct Twin {
     events: Vec<Event>,
     status: Status,
     was_missing: bool,
+    /// The step in whole microseconds: the clock counts exactly.
+    step_us: u64,
+    /// Consecutive steps standing still on a cruise leg.
+    stall_steps: u64,
+    /// Faults raised during the current step, stamped when it ends.
+    pending: Vec<(FaultCode, String)>,
 }
+
+/// Standing still this long on a cruise leg is a stall.
+const STALL_S: f64 = 60.0;
 
 impl Twin {
     /// Builds a twin at the start of its route.
@@ -202,6 +215,14 @@ impl Twin {
             }
         };
         range("step", cfg.step_s, 1e-4, 1.0, "0.1 ms … 1 s")?;
+        let step_us = (cfg.step_s * 1e6).round();
+        if (step_us * 1e-6 - cfg.step_s).abs() > 1e-12 {
+            return Err(TwinError::OutOfRange {
+                what: "step",
+                value: cfg.step_s,
+                why: "a whole number of microseconds",
+            });
+        }
         range(
             "parameter refresh",
             cfg.parameter_refresh_s,
@@ -268,6 +289,10 @@ impl Twin {
             }],
             status: Status::Running,
             was_missing: false,
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            step_us: step_us as u64,
+            stall_steps: 0,
+            pending: Vec::new(),
             cfg,
         };
         twin.stats.soc_min = twin.pack.soc();
@@ -294,10 +319,10 @@ impl Twin {
         &self.catalogue
     }
 
-    /// Virtual time, s.
+    /// Virtual time, s (counted in whole microseconds, so 59.98 s prints as such).
     #[must_use]
     pub fn time_s(&self) -> f64 {
-        self.steps as f64 * self.cfg.step_s
+        (self.steps * self.step_us) as f64 / 1e6
     }
 
     /// Steps taken.
@@ -353,13 +378,15 @@ impl Twin {
             LegKind::Cruise { distance_m, .. } => (self.position_m - p.leg_start_m) / distance_m,
             LegKind::Cycle { cycle, repeat } => t / (cycle.duration_s() * f64::from(*repeat)),
             LegKind::Idle { duration_s } | LegKind::Park { duration_s } => t / duration_s,
-            LegKind::Charge(c) => match (c.until_soc, &self.session) {
-                (Some(until), Some(s)) => {
+            LegKind::Charge(c) => {
+                let until = c.until_soc.unwrap_or(1.0).min(self.cfg.vehicle.soc_max);
+                let by_soc = self.session.as_ref().map_or(0.0, |s| {
                     let start = s.report.soc_start;
                     (self.pack.soc() - start) / (until - start).max(1e-9)
-                }
-                _ => c.max_duration_s.map_or(0.0, |d| t / d),
-            },
+                });
+                let by_time = c.max_duration_s.map_or(0.0, |d| t / d);
+                by_soc.max(by_time)
+            }
         };
         (p.leg as f64 + within.clamp(0.0, 1.0)) / legs.len() as f64
     }
@@ -388,16 +415,36 @@ impl Twin {
         self.progress.leg_steps += 1;
         self.update_stats();
         if !self.pack.last().current_a.is_finite() || !self.speed_mps.is_finite() {
-            self.raise(
+            self.fault(
                 FaultCode::Numerical,
                 "a state became NaN or infinite".into(),
             );
             leg_done = false;
         }
+        self.raise_pending();
         if leg_done && self.status == Status::Running {
             self.next_leg();
         }
         self.status
+    }
+
+    /// Raises a fault at the end of the current step.
+    fn fault(&mut self, code: FaultCode, message: String) {
+        self.pending.push((code, message));
+    }
+
+    fn raise_pending(&mut self) {
+        for (code, message) in std::mem::take(&mut self.pending) {
+            self.events.push(Event::Fault(Fault {
+                code,
+                time_s: self.time_s(),
+                odometer_km: self.position_m / 1000.0,
+                message,
+            }));
+            if code != FaultCode::StationIncompatible && self.status == Status::Running {
+                self.status = Status::Stopped(code);
+            }
+        }
     }
 
     fn next_leg(&mut self) {
@@ -415,23 +462,11 @@ impl Twin {
             leg_steps: 0,
             leg_start_m: self.position_m,
         };
-        self.driver.settle(self.flows.accel_mps2);
+        self.stall_steps = 0;
         self.events.push(Event::LegStarted {
             index: self.progress.leg,
             time_s,
         });
-    }
-
-    fn raise(&mut self, code: FaultCode, message: String) {
-        self.events.push(Event::Fault(Fault {
-            code,
-            time_s: self.time_s(),
-            odometer_km: self.position_m / 1000.0,
-            message,
-        }));
-        if code != FaultCode::StationIncompatible {
-            self.status = Status::Stopped(code);
-        }
     }
 
     /// Ends the charge session, if any, with `end`, and reports it.

@@ -10,11 +10,12 @@ fn flag(b: bool) -> f64 {
 }
 
 impl Twin {
-    /// Value of `signal` now.
+    /// Value of `signal` now (NaN for a group this pack does not have).
     #[must_use]
     pub fn read(&self, signal: Signal) -> f64 {
         match signal {
             Signal::Scalar(s) => self.scalar(s),
+            Signal::Group(g, _) if g >= self.pack.groups() => f64::NAN,
             Signal::Group(g, q) => match q {
                 GroupQuantity::SocPct => self.pack.group_soc(g) * 100.0,
                 GroupQuantity::VoltageV => self.pack.group_voltage_v(g),
