@@ -186,7 +186,7 @@ fn errors_in_referenced_files_point_into_those_files() {
     write(
         dir.path(),
         "cell.toml",
-        "name = \"mine\"\ncapacity_ah = 5\nvoltage_max_v = 4.2\nvoltage_min_v = 2.5\nmax_charge_c = 1\nmax_discharge_c = 2\nmass_kg = 0.07\nvolume_l = 0.02\nspecific_heat_j_per_kg_k = 1000\ntable = \"cell.csv\"\n",
+        "name = \"mine\"\ncapacity_ah = 5\nvoltage_max_v = 4.2\nvoltage_min_v = 2.5\nmax_charge_c = 1\nmax_discharge_c = 2\nmass_kg = 0.07\nvolume_l = 0.02\nspecific_heat_j_per_kg_k = 1000\ntable = \"cell.csv\"\n[temperature]\ncharge_min_c = 0\ncharge_max_c = 45\ndischarge_min_c = -20\ndischarge_max_c = 60\ncharge_optimum_c = 30\n",
     );
     write(
         dir.path(),

@@ -30,12 +30,18 @@ const VEHICLES: &[Builtin] = &[
 
 const CELLS: &[Builtin] = &[
     builtin!("nmc-graphite", "cells", "nmc-graphite.toml"),
+    builtin!("nmc-graphite-21700", "cells", "nmc-graphite-21700.toml"),
     builtin!("sulfide", "cells", "sulfide.toml"),
+    builtin!("oxide", "cells", "oxide.toml"),
+    builtin!("polymer", "cells", "polymer.toml"),
 ];
 
 const CELL_TABLES: &[Builtin] = &[
     builtin!("nmc-graphite.csv", "cells", "nmc-graphite.csv"),
+    builtin!("nmc-graphite-21700.csv", "cells", "nmc-graphite-21700.csv"),
     builtin!("sulfide.csv", "cells", "sulfide.csv"),
+    builtin!("oxide.csv", "cells", "oxide.csv"),
+    builtin!("polymer.csv", "cells", "polymer.csv"),
 ];
 
 /// What kind of asset is referenced.

@@ -3,14 +3,13 @@
 //! points at whichever file set it (or at the preset when it is missing).
 
 use evtwin_sim::aux::AuxSpec;
-use evtwin_sim::cell::{CellSpec, CellTable};
+use evtwin_sim::cell::CellSpec;
 use evtwin_sim::interp::Lut1;
 use evtwin_sim::pack::{PackSpec, PackThermalSpec};
 use evtwin_sim::vehicle::{BodySpec, MotorMap, PowertrainSpec};
 
-use crate::assets::{self, Kind, Origin};
-use crate::raw::{RawAux, RawBody, RawCell, RawPack, RawPowertrain};
-use crate::source::{FileError, Seg, Source, toml_error, toml_path};
+use crate::raw::{RawAux, RawBody, RawPack, RawPowertrain};
+use crate::source::{FileError, Seg, Source, toml_path};
 
 /// Most series groups a pack may have (1000 V class packs have about 200–260).
 const MAX_SERIES: u32 = 2000;
@@ -25,6 +24,7 @@ pub(crate) enum Section {
     Aux,
     Pack,
     Thermal,
+    Bms,
 }
 
 impl Section {
@@ -35,6 +35,7 @@ impl Section {
             Self::Aux => toml_path!["vehicle", "aux"].to_vec(),
             Self::Pack => toml_path!["pack"].to_vec(),
             Self::Thermal => toml_path!["pack", "thermal"].to_vec(),
+            Self::Bms => toml_path!["pack", "bms"].to_vec(),
         }
     }
 
@@ -45,6 +46,7 @@ impl Section {
             Self::Aux => toml_path!["aux"].to_vec(),
             Self::Pack => toml_path!["pack"].to_vec(),
             Self::Thermal => toml_path!["pack", "thermal"].to_vec(),
+            Self::Bms => toml_path!["pack", "bms"].to_vec(),
         }
     }
 
@@ -55,6 +57,7 @@ impl Section {
             Self::Aux => "[aux]",
             Self::Pack => "[pack]",
             Self::Thermal => "[pack.thermal]",
+            Self::Bms => "[pack.bms]",
         }
     }
 }
@@ -171,11 +174,33 @@ impl Docs<'_> {
     }
 }
 
-pub(crate) fn body(d: &Docs, b: &RawBody) -> Result<BodySpec, FileError> {
+/// The body. Its test mass is given whole (`test_mass_kg`) or without the pack
+/// (`mass_without_pack_kg`, the pack's `pack_mass_kg` added); a key the scenario
+/// sets wins over the preset's.
+pub(crate) fn body(d: &Docs, b: &RawBody, pack_mass_kg: f64) -> Result<BodySpec, FileError> {
     use Rule::Between;
     let s = Section::Body;
+    let in_scenario = |k: &str| d.scenario.has(&toml_path!["vehicle", "body", k]);
+    let whole = if in_scenario("test_mass_kg") {
+        true
+    } else if in_scenario("mass_without_pack_kg") {
+        false
+    } else {
+        b.test_mass_kg.is_some()
+    };
+    let test_mass_kg = if whole {
+        d.num(s, "test_mass_kg", b.test_mass_kg, Between(100.0, 60_000.0))?
+    } else {
+        let rest = d.num(
+            s,
+            "mass_without_pack_kg",
+            b.mass_without_pack_kg,
+            Between(100.0, 60_000.0),
+        )?;
+        rest + pack_mass_kg
+    };
     Ok(BodySpec {
-        test_mass_kg: d.num(s, "test_mass_kg", b.test_mass_kg, Between(100.0, 60_000.0))?,
+        test_mass_kg,
         drag_coefficient: d.num(
             s,
             "drag_coefficient",
@@ -305,6 +330,26 @@ pub(crate) fn pack(d: &Docs, p: &RawPack, cell: CellSpec) -> Result<PackSpec, Fi
         )? * 1000.0,
         max_charge_power_w: d.num(s, "max_charge_power_kw", p.max_charge_power_kw, Positive)?
             * 1000.0,
+        // Default: the pressure the cell's resistances were given at.
+        stack_pressure_mpa: d.num(
+            s,
+            "stack_pressure_mpa",
+            p.stack_pressure_mpa
+                .or(Some(cell.pressure.map_or(1.0, |c| c.reference_mpa))),
+            Between(0.01, 100.0),
+        )?,
+        cell_to_pack_mass_ratio: d.num(
+            s,
+            "cell_to_pack_mass_ratio",
+            p.cell_to_pack_mass_ratio,
+            Between(0.1, 1.0),
+        )?,
+        cell_to_pack_volume_ratio: d.num(
+            s,
+            "cell_to_pack_volume_ratio",
+            p.cell_to_pack_volume_ratio,
+            Between(0.1, 1.0),
+        )?,
         thermal: PackThermalSpec {
             group_to_coolant_w_per_k: d.num(
                 th,
@@ -318,52 +363,10 @@ pub(crate) fn pack(d: &Docs, p: &RawPack, cell: CellSpec) -> Result<PackSpec, Fi
                 t.coolant_heat_capacity_kj_per_k,
                 Positive,
             )? * 1000.0,
-            coolant_to_ambient_w_per_k: d.num(
-                th,
-                "coolant_to_ambient_w_per_k",
-                t.coolant_to_ambient_w_per_k,
-                NonNegative,
-            )?,
+            neighbour_w_per_k: d.num(th, "neighbour_w_per_k", t.neighbour_w_per_k, NonNegative)?,
+            enclosure_w_per_k: d.num(th, "enclosure_w_per_k", t.enclosure_w_per_k, NonNegative)?,
+            radiator_w_per_k: d.num(th, "radiator_w_per_k", t.radiator_w_per_k, NonNegative)?,
         },
         cell,
-    })
-}
-
-/// Loads and validates a cell definition and its parameter table.
-pub(crate) fn cell(src: &Source, origin: &Origin) -> Result<CellSpec, FileError> {
-    use Rule::{Between, Positive};
-    let raw: RawCell = toml::from_str(&src.text).map_err(|e| toml_error(src, &e))?;
-    let num = |key: &str, v: f64, rule| checked(src, &toml_path![key], key, v, rule);
-    let spec_without_table = (
-        num("capacity_ah", raw.capacity_ah, Positive)?,
-        num("voltage_max_v", raw.voltage_max_v, Between(0.5, 10.0))?,
-        num("voltage_min_v", raw.voltage_min_v, Between(0.1, 10.0))?,
-    );
-    if raw.voltage_min_v >= raw.voltage_max_v {
-        let msg = format!(
-            "voltage_min_v = {} must be below voltage_max_v = {}",
-            raw.voltage_min_v, raw.voltage_max_v
-        );
-        return Err(FileError::at_path(src, &toml_path!["voltage_min_v"], msg));
-    }
-    let (table_src, _) = assets::load(Kind::CellTable, &raw.table, origin)
-        .map_err(|m| FileError::at_path(src, &toml_path!["table"], m))?;
-    let table = CellTable::parse_csv(&table_src.text)
-        .map_err(|e| FileError::at(&table_src, e.line, e.column, e.message))?;
-    Ok(CellSpec {
-        name: raw.name.clone(),
-        capacity_ah: spec_without_table.0,
-        voltage_max_v: spec_without_table.1,
-        voltage_min_v: spec_without_table.2,
-        max_charge_c: num("max_charge_c", raw.max_charge_c, Positive)?,
-        max_discharge_c: num("max_discharge_c", raw.max_discharge_c, Positive)?,
-        mass_kg: num("mass_kg", raw.mass_kg, Positive)?,
-        volume_l: num("volume_l", raw.volume_l, Positive)?,
-        specific_heat_j_per_kg_k: num(
-            "specific_heat_j_per_kg_k",
-            raw.specific_heat_j_per_kg_k,
-            Positive,
-        )?,
-        table,
     })
 }

@@ -9,6 +9,8 @@
 
 mod assets;
 mod build;
+mod cell;
+mod controls;
 mod load;
 mod raw;
 mod route;

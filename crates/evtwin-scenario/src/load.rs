@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use evtwin_sim::bms::BmsSpec;
 use evtwin_sim::driver::DriverSpec;
 use evtwin_sim::pack::{PackInit, PackSpec};
 use evtwin_sim::signals::{Catalogue, Scalar, Signal};
+use evtwin_sim::thermal::ThermalControlSpec;
 use evtwin_sim::{Twin, TwinConfig, VehicleSpec};
 
 use crate::assets::{self, Kind, Origin};
@@ -73,8 +75,14 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         Rule::Between(-60.0, 60.0),
     )?;
 
-    let (vehicle, pack, pack_init, chemistry) =
-        vehicle_and_pack(&raw, &docs, &here, preset_origin, &preset, ambient_c)?;
+    let Car {
+        vehicle,
+        pack,
+        pack_init,
+        chemistry,
+        bms,
+        thermal,
+    } = vehicle_and_pack(&raw, &docs, &here, preset_origin, &preset, ambient_c)?;
     let stations = crate::route::stations(src, &raw.stations)?;
     let route = crate::route::route(src, dir, &raw.route, &stations)?;
     let driver = driver(src, &raw)?;
@@ -97,6 +105,8 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             pack_init,
             driver,
             route,
+            bms,
+            thermal,
         },
     };
     // Whatever validation above let through, the simulation must accept: `validate`
@@ -113,6 +123,16 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
 }
 
 /// The vehicle and its pack: preset values overlaid by the scenario's.
+/// The vehicle and its pack, with the pack's controllers.
+struct Car {
+    vehicle: VehicleSpec,
+    pack: PackSpec,
+    pack_init: PackInit,
+    chemistry: String,
+    bms: BmsSpec,
+    thermal: ThermalControlSpec,
+}
+
 fn vehicle_and_pack(
     raw: &RawScenario,
     docs: &Docs,
@@ -120,7 +140,7 @@ fn vehicle_and_pack(
     preset_origin: Origin,
     preset: &RawVehicleFile,
     ambient_c: f64,
-) -> Result<(VehicleSpec, PackSpec, PackInit, String), FileError> {
+) -> Result<Car, FileError> {
     let src = docs.scenario;
     let v = raw.vehicle.clone();
     let pack_raw = preset
@@ -137,7 +157,7 @@ fn vehicle_and_pack(
     };
     let (cell_src, cell_origin) = assets::load(Kind::Cell, &chemistry, &chemistry_origin)
         .map_err(|m| docs.error(Section::Pack, "chemistry", m))?;
-    let cell = build::cell(&cell_src, &cell_origin)?;
+    let cell = crate::cell::cell(&cell_src, &cell_origin)?;
     let pack = build::pack(docs, &pack_raw, cell)?;
     let soc_min = docs.num(
         Section::Pack,
@@ -163,13 +183,19 @@ fn vehicle_and_pack(
         pack_raw.initial_temp_c.or(Some(ambient_c)),
         Rule::Between(-60.0, 80.0),
     )?;
+    let cells = (pack.series * pack.parallel) as f64;
+    let pack_mass_kg = cells * pack.cell.mass_kg / pack.cell_to_pack_mass_ratio;
     let vehicle = VehicleSpec {
         name: v
             .name
             .clone()
             .or(preset.name.clone())
             .unwrap_or_else(|| raw.vehicle.preset.clone()),
-        body: build::body(docs, &preset.body.clone().merge(v.body).unwrap_or_default())?,
+        body: build::body(
+            docs,
+            &preset.body.clone().merge(v.body).unwrap_or_default(),
+            pack_mass_kg,
+        )?,
         powertrain: build::powertrain(
             docs,
             &preset
@@ -182,15 +208,17 @@ fn vehicle_and_pack(
         soc_min,
         soc_max,
     };
-    Ok((
+    Ok(Car {
         vehicle,
-        pack,
-        PackInit {
+        pack_init: PackInit {
             soc: initial_soc,
             temp_c: initial_temp_c,
         },
         chemistry,
-    ))
+        bms: crate::controls::bms(docs, &pack_raw.bms.clone().unwrap_or_default())?,
+        thermal: crate::controls::thermal(docs, &pack_raw.thermal.clone().unwrap_or_default())?,
+        pack,
+    })
 }
 
 fn driver(src: &Source, raw: &RawScenario) -> Result<DriverSpec, FileError> {

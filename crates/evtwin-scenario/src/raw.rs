@@ -115,6 +115,7 @@ pub struct RawCharge {
     pub station: String,
     pub until_soc_pct: Option<f64>,
     pub max_duration_min: Option<f64>,
+    pub precondition: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +144,7 @@ pub struct RawVehicleFile {
 #[serde(deny_unknown_fields)]
 pub struct RawBody {
     pub test_mass_kg: Option<f64>,
+    pub mass_without_pack_kg: Option<f64>,
     pub drag_coefficient: Option<f64>,
     pub frontal_area_m2: Option<f64>,
     pub rolling_resistance: Option<f64>,
@@ -190,19 +192,60 @@ pub struct RawPack {
     pub resistance_spread_pct: Option<f64>,
     pub max_discharge_power_kw: Option<f64>,
     pub max_charge_power_kw: Option<f64>,
+    pub stack_pressure_mpa: Option<f64>,
+    pub cell_to_pack_mass_ratio: Option<f64>,
+    pub cell_to_pack_volume_ratio: Option<f64>,
     pub soc_min_pct: Option<f64>,
     pub soc_max_pct: Option<f64>,
     pub initial_soc_pct: Option<f64>,
     pub initial_temp_c: Option<f64>,
     pub thermal: Option<RawThermal>,
+    pub bms: Option<RawBms>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawThermal {
     pub group_to_coolant_w_per_k: Option<f64>,
+    pub neighbour_w_per_k: Option<f64>,
     pub coolant_heat_capacity_kj_per_k: Option<f64>,
-    pub coolant_to_ambient_w_per_k: Option<f64>,
+    pub enclosure_w_per_k: Option<f64>,
+    pub radiator_w_per_k: Option<f64>,
+    pub heater_max_kw: Option<f64>,
+    pub chiller_max_kw: Option<f64>,
+    pub chiller_cop: Option<f64>,
+    pub pump_w: Option<f64>,
+    pub heat_below_c: Option<f64>,
+    pub cool_above_c: Option<f64>,
+    pub precondition_lead_min: Option<f64>,
+    pub gain_w_per_k: Option<f64>,
+}
+
+/// `[pack.bms]`: every key has a default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBms {
+    pub tick_ms: Option<f64>,
+    pub plating_margin: Option<f64>,
+    pub temp_derate_band_k: Option<f64>,
+    pub current_sensor_gain_error_pct: Option<f64>,
+    pub current_sensor_offset_a: Option<f64>,
+    pub rest_current_a: Option<f64>,
+    pub rest_time_min: Option<f64>,
+    pub balance_threshold_mv: Option<f64>,
+    pub balance_current_a: Option<f64>,
+    pub precharge_ms: Option<f64>,
+    pub open_delay_ms: Option<f64>,
+    pub over_voltage_margin_v: Option<f64>,
+    pub under_voltage_margin_v: Option<f64>,
+    pub over_temp_margin_k: Option<f64>,
+    pub under_temp_margin_k: Option<f64>,
+    pub over_current_factor: Option<f64>,
+    pub isolation_min_ohm_per_v: Option<f64>,
+    pub voltage_debounce_ms: Option<f64>,
+    pub temperature_debounce_ms: Option<f64>,
+    pub current_debounce_ms: Option<f64>,
+    pub isolation_debounce_ms: Option<f64>,
 }
 
 /// A cell definition file (`assets/cells/*.toml`).
@@ -222,6 +265,60 @@ pub struct RawCell {
     pub volume_l: f64,
     pub specific_heat_j_per_kg_k: f64,
     pub table: String,
+    pub resistance: Option<RawResistance>,
+    pub capacity: Option<RawCapacity>,
+    pub pressure: Option<RawPressure>,
+    pub temperature: RawTemperature,
+    pub anode: Option<RawAnode>,
+}
+
+/// `[anode]` of a cell: graphite (anode-potential rule) or lithium metal (CCD).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnode {
+    pub kind: String,
+    pub resistance_fraction: Option<f64>,
+    pub area_cm2: Option<f64>,
+    pub ccd_ma_per_cm2: Option<f64>,
+    pub ccd_reference_c: Option<f64>,
+    pub ccd_activation_energy_ev: Option<f64>,
+    pub ccd_pressure_exponent: Option<f64>,
+}
+
+/// `[resistance]` of a cell: Arrhenius from the table's temperature.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResistance {
+    pub activation_energy_ev: f64,
+    pub transition_c: Option<f64>,
+    pub activation_energy_above_ev: Option<f64>,
+}
+
+/// `[capacity]` of a cell: available fraction over temperature.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacity {
+    pub temp_c: Vec<f64>,
+    pub fraction: Vec<f64>,
+}
+
+/// `[pressure]` of a cell.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPressure {
+    pub reference_mpa: f64,
+    pub interface_fraction: f64,
+}
+
+/// `[temperature]` of a cell.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTemperature {
+    pub charge_min_c: f64,
+    pub charge_max_c: f64,
+    pub discharge_min_c: f64,
+    pub discharge_max_c: f64,
+    pub charge_optimum_c: f64,
 }
 
 /// Field-by-field overlay: `base.merge(over)` keeps `base` where `over` is unset.
@@ -242,7 +339,7 @@ impl<T: Merge> Merge for Option<T> {
 macro_rules! leaf_merge {
     ($($t:ty),*) => { $(impl Merge for $t { fn merge(self, over: Self) -> Self { over } })* };
 }
-leaf_merge!(f64, u32, String, Vec<f64>);
+leaf_merge!(f64, u32, String, Vec<f64>, bool);
 
 macro_rules! struct_merge {
     ($t:ty { $($f:ident),* $(,)? }) => {
@@ -255,6 +352,7 @@ macro_rules! struct_merge {
 }
 struct_merge!(RawBody {
     test_mass_kg,
+    mass_without_pack_kg,
     drag_coefficient,
     frontal_area_m2,
     rolling_resistance,
@@ -292,16 +390,53 @@ struct_merge!(RawPack {
     resistance_spread_pct,
     max_discharge_power_kw,
     max_charge_power_kw,
+    stack_pressure_mpa,
+    cell_to_pack_mass_ratio,
+    cell_to_pack_volume_ratio,
     soc_min_pct,
     soc_max_pct,
     initial_soc_pct,
     initial_temp_c,
     thermal,
+    bms,
 });
 struct_merge!(RawThermal {
     group_to_coolant_w_per_k,
+    neighbour_w_per_k,
     coolant_heat_capacity_kj_per_k,
-    coolant_to_ambient_w_per_k,
+    enclosure_w_per_k,
+    radiator_w_per_k,
+    heater_max_kw,
+    chiller_max_kw,
+    chiller_cop,
+    pump_w,
+    heat_below_c,
+    cool_above_c,
+    precondition_lead_min,
+    gain_w_per_k,
+});
+struct_merge!(RawBms {
+    tick_ms,
+    plating_margin,
+    temp_derate_band_k,
+    current_sensor_gain_error_pct,
+    current_sensor_offset_a,
+    rest_current_a,
+    rest_time_min,
+    balance_threshold_mv,
+    balance_current_a,
+    precharge_ms,
+    open_delay_ms,
+    over_voltage_margin_v,
+    under_voltage_margin_v,
+    over_temp_margin_k,
+    under_temp_margin_k,
+    over_current_factor,
+    isolation_min_ohm_per_v,
+    voltage_debounce_ms,
+    temperature_debounce_ms,
+    current_debounce_ms,
+    isolation_debounce_ms,
 });
 
 #[cfg(test)]
@@ -316,14 +451,14 @@ mod tests {
             thermal: Some(RawThermal {
                 group_to_coolant_w_per_k: Some(10.0),
                 coolant_heat_capacity_kj_per_k: Some(40.0),
-                coolant_to_ambient_w_per_k: None,
+                ..RawThermal::default()
             }),
             ..RawPack::default()
         };
         let over = RawPack {
             parallel: Some(46),
             thermal: Some(RawThermal {
-                coolant_to_ambient_w_per_k: Some(5.0),
+                radiator_w_per_k: Some(5.0),
                 ..RawThermal::default()
             }),
             ..RawPack::default()
@@ -332,6 +467,6 @@ mod tests {
         assert_eq!((m.series, m.parallel), (Some(96), Some(46)));
         let t = m.thermal.unwrap();
         assert_eq!(t.group_to_coolant_w_per_k, Some(10.0));
-        assert_eq!(t.coolant_to_ambient_w_per_k, Some(5.0));
+        assert_eq!(t.radiator_w_per_k, Some(5.0));
     }
 }

@@ -224,5 +224,6 @@ fn charge(
         station,
         until_soc: until_soc.map(|s| s / 100.0),
         max_duration_s: max_min.map(|m| m * 60.0),
+        precondition: c.precondition.unwrap_or(true),
     }))
 }

@@ -70,7 +70,7 @@ fn pack_passes(c: &mut Criterion) {
                 for _ in 0..1000 {
                     let op = p.operating_point();
                     let i = op.current_for_power(black_box(20_000.0));
-                    p.commit(&op, i, 20.0);
+                    p.commit(&op, i);
                 }
             },
             BatchSize::SmallInput,

@@ -3,6 +3,7 @@
 
 use thiserror::Error;
 
+use crate::chemistry::{Anode, Arrhenius, CapacityVsTemp, PressureSpec, TemperatureLimits};
 use crate::interp::{GridAxes, GridPoint, TableError};
 
 /// One row of an HPPC-style parameter table (SI units; SOC as a fraction 0…1).
@@ -24,6 +25,8 @@ pub struct CellRow {
     pub r2_ohm: f64,
     /// Second RC branch capacitance, F.
     pub c2_f: f64,
+    /// Open-circuit potential of the anode vs Li, V (optional; for plating limits).
+    pub anode_ocp_v: Option<f64>,
 }
 
 /// Why a parameter table is unusable. `row` indexes the rows as given.
@@ -48,6 +51,9 @@ pub enum CellTableError {
         value: f64,
         why: &'static str,
     },
+    /// Some rows have an anode potential and others do not.
+    #[error("row {row} has no anode potential although other rows do")]
+    PartialAnode { row: usize },
     /// The axes are unusable.
     #[error(transparent)]
     Axes(#[from] TableError),
@@ -57,12 +63,14 @@ pub enum CellTableError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellTable {
     axes: GridAxes,
+    single_temp_c: Option<f64>,
     ocv_v: Vec<f64>,
     r0_ohm: Vec<f64>,
     r1_ohm: Vec<f64>,
     c1_f: Vec<f64>,
     r2_ohm: Vec<f64>,
     c2_f: Vec<f64>,
+    anode_ocp_v: Option<Vec<f64>>,
 }
 
 /// Parameters at one operating point.
@@ -139,15 +147,31 @@ impl CellTable {
             }
         }
         let column = |f: fn(&CellRow) -> f64| order.iter().map(|&r| f(&rows[r])).collect();
+        let anode_ocp_v = if rows.iter().any(|r| r.anode_ocp_v.is_some()) {
+            if let Some(row) = rows.iter().position(|r| r.anode_ocp_v.is_none()) {
+                return Err(CellTableError::PartialAnode { row });
+            }
+            Some(column(|r| r.anode_ocp_v.unwrap_or(0.0)))
+        } else {
+            None
+        };
         Ok(Self {
+            single_temp_c: single_temp.then_some(axes.b()[0]),
             ocv_v: column(|r| r.ocv_v),
             r0_ohm: column(|r| r.r0_ohm),
             r1_ohm: column(|r| r.r1_ohm),
             c1_f: column(|r| r.c1_f),
             r2_ohm: column(|r| r.r2_ohm),
             c2_f: column(|r| r.c2_f),
+            anode_ocp_v,
             axes,
         })
+    }
+
+    /// The temperature of a table measured at one temperature only.
+    #[must_use]
+    pub fn single_temperature_c(&self) -> Option<f64> {
+        self.single_temp_c
     }
 
     /// SOC axis (fractions) and temperature axis (°C).
@@ -171,6 +195,13 @@ impl CellTable {
         let (s0, s1) = (self.axes.a()[p.i], self.axes.a()[p.i + 1]);
         let slope = (hi - lo) / (s1 - s0);
         (lo - slope * s0, slope)
+    }
+
+    /// The anode's open-circuit potential at `(soc, temp_c)`, if the table has it, V.
+    #[must_use]
+    pub fn anode_ocp_v(&self, soc: f64, temp_c: f64) -> Option<f64> {
+        let p = self.locate(soc, temp_c).clamped();
+        self.anode_ocp_v.as_ref().map(|v| self.axes.eval(v, p))
     }
 
     /// All parameters at `(soc, temp_c)`; OCV extrapolates in SOC, the rest clamp.
@@ -250,9 +281,37 @@ pub struct CellSpec {
     pub specific_heat_j_per_kg_k: f64,
     /// Equivalent-circuit parameters.
     pub table: CellTable,
+    /// Resistance against temperature; `None`: the table's own temperature axis.
+    pub arrhenius: Option<Arrhenius>,
+    /// Available capacity against temperature; `None`: all of it at any temperature.
+    pub capacity_vs_temp: Option<CapacityVsTemp>,
+    /// Interface resistance against stack pressure; `None`: no pressure effect.
+    pub pressure: Option<PressureSpec>,
+    /// Where the cell may charge and discharge.
+    pub temperature: TemperatureLimits,
+    /// Plating / dendrite rule; `None`: no limit from the anode.
+    pub anode: Option<Anode>,
 }
 
 impl CellSpec {
+    /// `R(T)/R(25 °C)`-style factor applied on top of the table at `temp_c`.
+    #[must_use]
+    pub fn resistance_temp_factor(&self, temp_c: f64) -> f64 {
+        self.arrhenius.map_or(1.0, |a| a.factor(temp_c))
+    }
+
+    /// Energy per mass, Wh/kg, at 25 °C.
+    #[must_use]
+    pub fn wh_per_kg(&self) -> f64 {
+        self.energy_wh(25.0) / self.mass_kg
+    }
+
+    /// Energy per volume, Wh/L, at 25 °C.
+    #[must_use]
+    pub fn wh_per_l(&self) -> f64 {
+        self.energy_wh(25.0) / self.volume_l
+    }
+
     /// Energy between SOC 0 and 1 at `temp_c`, Wh: the integral of OCV over charge
     /// (OCV extrapolated linearly where the table does not reach 0 or 1).
     #[must_use]
@@ -291,6 +350,7 @@ pub(crate) mod tests {
                     c1_f: 2000.0 / r_scale,
                     r2_ohm: 0.003 * r_scale,
                     c2_f: 100_000.0 / r_scale,
+                    anode_ocp_v: None,
                 });
             }
         }
@@ -305,6 +365,17 @@ pub(crate) mod tests {
             volume_l: 0.024,
             specific_heat_j_per_kg_k: 1000.0,
             table: CellTable::from_rows(&rows).unwrap(),
+            arrhenius: None,
+            capacity_vs_temp: None,
+            pressure: None,
+            temperature: TemperatureLimits {
+                charge_min_c: 0.0,
+                charge_max_c: 55.0,
+                discharge_min_c: -30.0,
+                discharge_max_c: 60.0,
+                charge_optimum_c: 30.0,
+            },
+            anode: None,
         }
     }
 
@@ -340,6 +411,7 @@ pub(crate) mod tests {
             c1_f: 1.0,
             r2_ohm: 0.01,
             c2_f: 1.0,
+            anode_ocp_v: None,
         };
         let rows = [row(0.0, 0.0), row(1.0, 0.0), row(0.0, 25.0)];
         assert_eq!(

@@ -3,7 +3,8 @@
 //! Header (case-insensitive, any column order, extra columns ignored):
 //! `soc` (fraction 0…1) or `soc_pct`; `temp_c` (or `temperature`, `temperature_c`);
 //! `ocv_v` (or `ocv`); `r0_ohm`, `r1_ohm`, `r2_ohm` (or `r0`, `r1`, `r2`);
-//! `c1_f`, `c2_f` (or `c1`, `c2`).
+//! `c1_f`, `c2_f` (or `c1`, `c2`); optionally `anode_ocp_v`, the anode's
+//! open-circuit potential vs Li (three-electrode data), for the plating limit.
 
 use crate::cell::{CellRow, CellTable, CellTableError};
 use crate::csv::{self, CsvError};
@@ -39,6 +40,7 @@ impl CellTable {
         } else {
             1.0
         };
+        let anode = names.iter().position(|n| n == "anode_ocp_v");
         let mut parsed = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut v = [0.0; 8];
@@ -54,6 +56,7 @@ impl CellTable {
                 c1_f: v[5],
                 r2_ohm: v[6],
                 c2_f: v[7],
+                anode_ocp_v: anode.map(|k| row.number(k, "anode_ocp_v")).transpose()?,
             });
         }
         Self::from_rows(&parsed).map_err(|e| match e {
@@ -65,6 +68,9 @@ impl CellTable {
             } => {
                 let k = COLUMNS.iter().position(|c| c.0 == column).unwrap_or(0);
                 rows[row].error(index[k], format!("{column} = {value} ({why})"))
+            }
+            CellTableError::PartialAnode { row } => {
+                rows[row].error(0, "no anode_ocp_v in this row")
             }
             CellTableError::Duplicate { row, soc, temp_c } => {
                 rows[row].error(0, format!("repeats SOC {soc} at {temp_c} °C"))

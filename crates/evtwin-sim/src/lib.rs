@@ -9,9 +9,11 @@
 //! pack discharges.
 
 pub mod aux;
+pub mod bms;
 pub mod cell;
 mod cell_csv;
 pub mod charger;
+pub mod chemistry;
 pub mod csv;
 pub mod cycle;
 pub mod driver;
@@ -20,8 +22,12 @@ pub mod pack;
 pub mod rng;
 pub mod route;
 pub mod signals;
+pub mod thermal;
 pub mod twin;
 pub mod vehicle;
 
 pub use signals::{Catalogue, Input, Scalar, Signal};
-pub use twin::{Event, Fault, FaultCode, Status, Twin, TwinConfig, TwinError, VehicleSpec};
+pub use twin::{
+    Event, Fault, FaultCode, Injection, InjectionError, Status, Twin, TwinConfig, TwinError,
+    VehicleSpec,
+};

@@ -48,6 +48,8 @@ pub struct ChargeLeg {
     pub until_soc: Option<f64>,
     /// Stop after this long at most, s.
     pub max_duration_s: Option<f64>,
+    /// Bring the pack to its best charging temperature before and during the stop.
+    pub precondition: bool,
 }
 
 /// One leg of a route.

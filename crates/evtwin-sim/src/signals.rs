@@ -83,6 +83,19 @@ scalars! {
     TempMeanC => "pack.temp_mean_c", "°C", "mean group temperature";
     PackHeatW => "pack.heat_w", "W", "heat generated in the cells";
     CoolantC => "pack.coolant_c", "°C", "coolant and housing temperature";
+    SocSpreadPct => "pack.soc_spread_pct", "%", "highest minus lowest group SOC";
+    PlatingRatio => "pack.plating_ratio", "1", "charge current over the plating / dendrite limit (above 1: harm)";
+    PlatingLimitA => "pack.plating_limit_a", "A", "charge current at which the first anode would plate or grow dendrites";
+    BmsSocEstPct => "bms.soc_est_pct", "%", "SOC as the BMS estimates it";
+    BmsCclA => "bms.ccl_a", "A", "BMS charge current limit";
+    BmsDclA => "bms.dcl_a", "A", "BMS discharge current limit";
+    BmsContactorState => "bms.contactor_state", "1", "0 open, 1 precharging, 2 closed, 3 opening, 4 welded";
+    BmsFaultCode => "bms.fault_code", "1", "most severe active fault: 0 none, 1 OV, 2 UV, 3 OT, 4 UT, 5 OC, 6 isolation, 7 sensor, 8 welded";
+    BmsBalancingCount => "bms.balancing_count", "1", "groups being bled";
+    ThermalMode => "thermal.mode", "1", "0 off, 1 heating, 2 cooling, 3 preconditioning";
+    ThermalHeaterW => "thermal.heater_w", "W", "heat from the coolant heater";
+    ThermalChillerW => "thermal.chiller_w", "W", "heat taken out by the chiller";
+    ThermalPowerW => "thermal.power_w", "W", "electric power of heater, chiller and pump";
     ChargerConnected => "charger.connected", "1", "1 while plugged in";
     ChargerPowerW => "charger.dc_power_w", "W", "DC power from the station";
     ChargerGridPowerW => "charger.grid_power_w", "W", "power drawn from the grid";
@@ -100,6 +113,8 @@ scalars! {
     EnergyKineticWh => "energy.kinetic_wh", "Wh", "net change of kinetic energy, body and wheels";
     EnergyChargerDcWh => "energy.charger_dc_wh", "Wh", "DC energy from chargers";
     EnergyGridWh => "energy.grid_wh", "Wh", "energy from the grid";
+    EnergyThermalWh => "energy.thermal_wh", "Wh", "pack thermal system (part of the auxiliaries)";
+    EnergyBalancingWh => "energy.balancing_wh", "Wh", "bled by cell balancing";
 }
 
 /// Per-group quantities, in catalogue order within each group.
@@ -314,13 +329,16 @@ mod tests {
             let tail = n.rsplit('.').next().unwrap_or(n);
             let known = [
                 "_s", "_km", "_m", "_mps", "_mps2", "_pct", "_w", "_rpm", "_nm", "_c", "_kg_m3",
-                "_v", "_a", "_wh", "_index",
+                "_v", "_a", "_wh", "_index", "_count", "_ratio",
             ];
             let flags = [
                 "trace_miss",
                 "powertrain_limited",
                 "efficiency",
                 "connected",
+                "contactor_state",
+                "fault_code",
+                "mode",
             ];
             assert!(
                 known.iter().any(|k| tail.ends_with(k)) || flags.contains(&tail),

@@ -218,13 +218,13 @@ fn parking_draws_nothing_and_idling_draws_the_auxiliaries() {
     assert_eq!(t.ledger().aux_j, 0.0);
     assert_eq!(read(&t, Scalar::PackCurrentA), 0.0);
     while t.step() == Status::Running {}
-    // 0 °C: base 250 W + HVAC 120 W/K × (21 − 2 − 0) K / COP 2.3.
+    // 0 °C: base 250 W + HVAC 120 W/K × (21 − 2 − 0) K / COP 2.3; the pack heater
+    // (below its 10 °C threshold) on top, booked apart as well.
+    // After the park, HV returns through the BMS's 0.5 s precharge: no load before.
     let watts = 250.0 + 120.0 * 19.0 / 2.3;
-    assert!(
-        (t.ledger().aux_j / 600.0 - watts).abs() < 1e-6,
-        "{}",
-        t.ledger().aux_j / 600.0
-    );
+    let cabin = (t.ledger().aux_j - t.ledger().thermal_j) / 600.0;
+    assert!((cabin - watts * 599.5 / 600.0).abs() < 1e-6, "{cabin}");
+    assert!(t.ledger().thermal_j / 600.0 > 1000.0, "the pack heater ran");
 }
 
 #[test]
@@ -295,13 +295,12 @@ fn the_incompatible_stations_step_is_a_real_step() {
     let mut t = twin(route, &format!("[environment]\nambient_c = -10\n{station}"));
     while t.step() == Status::Running {}
     assert_eq!(t.steps(), 2001);
-    // −10 °C: base 250 W + HVAC 120 W/K × 29 K / COP 1.8, for all 20.01 s.
+    // −10 °C: base 250 W + HVAC 120 W/K × 29 K / COP 1.8, for all 20.01 s; the pack
+    // heater runs too (booked apart as well).
     let watts = 250.0 + 120.0 * 29.0 / 1.8;
-    assert!(
-        (t.ledger().aux_j - watts * 20.01).abs() < 1e-6,
-        "{}",
-        t.ledger().aux_j
-    );
+    let cabin = t.ledger().aux_j - t.ledger().thermal_j;
+    assert!((cabin - watts * 20.01).abs() < 1e-6, "{cabin}");
+    assert!(t.ledger().thermal_j > 0.0);
     let off_charger = t.stats().off_charger_terminal_j;
     assert!((off_charger - t.ledger().terminal_j).abs() < 1e-9 * off_charger.abs());
 }

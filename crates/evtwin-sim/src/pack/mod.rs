@@ -17,23 +17,14 @@
 //! its table segment, so it is exact at every step.
 
 mod solve;
+mod thermal;
 
 use thiserror::Error;
 
 use crate::cell::CellSpec;
 use crate::rng::Rng;
 pub use solve::{OperatingPoint, StepEnergy};
-
-/// Thermal parameters of the pack (passive: no pump, heater or chiller yet).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PackThermalSpec {
-    /// Conductance from each series group to the coolant plate, W/K.
-    pub group_to_coolant_w_per_k: f64,
-    /// Heat capacity of coolant, plates and housing, J/K.
-    pub coolant_heat_capacity_j_per_k: f64,
-    /// Conductance from the coolant/housing node to ambient air, W/K.
-    pub coolant_to_ambient_w_per_k: f64,
-}
+pub use thermal::{CoolantInput, PackThermalSpec, ThermalFlows};
 
 /// Design of a pack.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +43,12 @@ pub struct PackSpec {
     pub max_discharge_power_w: f64,
     /// Pack charge power limit at the terminals, W.
     pub max_charge_power_w: f64,
+    /// Stack pressure on the cells, MPa (matters where the cell has a `pressure` spec).
+    pub stack_pressure_mpa: f64,
+    /// Cells' share of the pack's mass (the rest: housing, cooling, wiring), 0…1.
+    pub cell_to_pack_mass_ratio: f64,
+    /// Cells' share of the pack's volume, 0…1.
+    pub cell_to_pack_volume_ratio: f64,
     /// Thermal model.
     pub thermal: PackThermalSpec,
 }
@@ -103,6 +100,10 @@ struct Slow {
     /// Resistance seen by the end-of-step voltage, Ω.
     rend: Vec<f64>,
     inv_rend: Vec<f64>,
+    /// Lowest SOC reachable at the group's temperature (cold capacity).
+    floor: Vec<f64>,
+    /// Charge current at which the group's anode would plate or grow dendrites, A.
+    plating_limit_a: Vec<f64>,
 }
 
 /// A pack's state and the results of its last step.
@@ -115,6 +116,8 @@ pub struct Pack {
     // Fixed per group.
     cap_ah: Vec<f64>,
     inv_cap_as: Vec<f64>,
+    /// Capacity over the step, A·s/s: the current that empties a unit of SOC in a step.
+    cap_as_per_dt: Vec<f64>,
     res_factor: Vec<f64>,
     inv_heat_cap: Vec<f64>,
     total_cap_ah: f64,
@@ -124,10 +127,17 @@ pub struct Pack {
     v2: Vec<f64>,
     temp_c: Vec<f64>,
     coolant_c: f64,
-    /// Σ group temperatures after the last step, °C.
+    /// Σ group temperatures after the last thermal step, °C.
     temp_sum_c: f64,
+    /// Hottest group after the last thermal step, °C.
+    temp_max_c: f64,
+    /// Heat generated in each group since the last thermal step, J.
+    heat_acc_j: Vec<f64>,
+    scratch_temp: Vec<f64>,
     /// Σ SOC·capacity, Ah (updated per step, recomputed at every refresh).
     charge_ah: f64,
+    /// The lowest group plating limit, A (infinite without an anode rule).
+    plating_limit_a: f64,
     slow: Slow,
     /// Pack sums of the slow parameters, kept current.
     slow_sums: SlowSums,
@@ -168,6 +178,9 @@ fn check_spec(spec: &PackSpec) -> Result<(), PackError> {
         ("cell max_discharge_c", spec.cell.max_discharge_c),
         ("max_discharge_power_w", spec.max_discharge_power_w),
         ("max_charge_power_w", spec.max_charge_power_w),
+        ("stack_pressure_mpa", spec.stack_pressure_mpa),
+        ("cell_to_pack_mass_ratio", spec.cell_to_pack_mass_ratio),
+        ("cell_to_pack_volume_ratio", spec.cell_to_pack_volume_ratio),
         (
             "coolant_heat_capacity_j_per_k",
             spec.thermal.coolant_heat_capacity_j_per_k,
@@ -189,10 +202,9 @@ fn check_spec(spec: &PackSpec) -> Result<(), PackError> {
             "group_to_coolant_w_per_k",
             spec.thermal.group_to_coolant_w_per_k,
         ),
-        (
-            "coolant_to_ambient_w_per_k",
-            spec.thermal.coolant_to_ambient_w_per_k,
-        ),
+        ("neighbour_w_per_k", spec.thermal.neighbour_w_per_k),
+        ("enclosure_w_per_k", spec.thermal.enclosure_w_per_k),
+        ("radiator_w_per_k", spec.thermal.radiator_w_per_k),
     ];
     for (what, value) in non_negative {
         if !value.is_finite() || value < 0.0 {
@@ -212,6 +224,18 @@ fn check_spec(spec: &PackSpec) -> Result<(), PackError> {
                 what,
                 value,
                 why: "a 3-sigma spread must stay below 90 %",
+            });
+        }
+    }
+    for (what, value) in [
+        ("cell_to_pack_mass_ratio", spec.cell_to_pack_mass_ratio),
+        ("cell_to_pack_volume_ratio", spec.cell_to_pack_volume_ratio),
+    ] {
+        if value > 1.0 {
+            return Err(PackError::OutOfRange {
+                what,
+                value,
+                why: "the cells cannot be more than the whole pack",
             });
         }
     }
@@ -259,6 +283,7 @@ impl Pack {
             refresh_steps: refresh_steps.max(1),
             steps_to_refresh: 0,
             inv_cap_as: cap_ah.iter().map(|q| 1.0 / (3600.0 * q)).collect(),
+            cap_as_per_dt: cap_ah.iter().map(|q| 3600.0 * q / dt_s).collect(),
             total_cap_ah: cap_ah.iter().sum(),
             cap_ah,
             res_factor,
@@ -269,7 +294,11 @@ impl Pack {
             temp_c: vec![init.temp_c; n],
             coolant_c: init.temp_c,
             temp_sum_c: init.temp_c * n as f64,
+            temp_max_c: init.temp_c,
+            heat_acc_j: vec![0.0; n],
+            scratch_temp: Vec::with_capacity(n),
             charge_ah: 0.0,
+            plating_limit_a: f64::INFINITY,
             slow: Slow::default(),
             slow_sums: SlowSums::default(),
             step_sums: SlowSums::default(),
@@ -351,6 +380,50 @@ impl Pack {
         self.spec.cell.energy_wh(25.0) * (self.spec.series * self.spec.parallel) as f64
     }
 
+    /// Bleeds `charge_as` (A·s) from group `g` through the balancing resistor: the
+    /// charge leaves at the group's open-circuit voltage. Returns the energy, J.
+    pub fn bleed(&mut self, g: usize, charge_as: f64) -> f64 {
+        let ocv = self.slow.ocv_a[g] + self.slow.ocv_b[g] * self.soc[g];
+        self.soc[g] -= charge_as * self.inv_cap_as[g];
+        self.charge_ah -= charge_as / 3600.0;
+        charge_as * ocv
+    }
+
+    /// Charge current at which the first group's anode would plate lithium or grow
+    /// dendrites, A (infinite when the cell has no anode rule). Refreshed with the
+    /// slow parameters.
+    #[must_use]
+    pub fn plating_limit_a(&self) -> f64 {
+        self.plating_limit_a
+    }
+
+    /// The plating limit of group `g`, A.
+    #[must_use]
+    pub fn group_plating_limit_a(&self, g: usize) -> f64 {
+        self.slow.plating_limit_a[g]
+    }
+
+    /// Charge current over the plating limit after the last step: above 1 the anode
+    /// plates or grows dendrites (0 while discharging).
+    #[must_use]
+    pub fn plating_ratio(&self) -> f64 {
+        (-self.last.current_a).max(0.0) / self.plating_limit_a
+    }
+
+    /// Mass of the pack: the cells over their share of it, kg.
+    #[must_use]
+    pub fn mass_kg(&self) -> f64 {
+        let cells = (self.spec.series * self.spec.parallel) as f64;
+        cells * self.spec.cell.mass_kg / self.spec.cell_to_pack_mass_ratio
+    }
+
+    /// Volume of the pack, L.
+    #[must_use]
+    pub fn volume_l(&self) -> f64 {
+        let cells = (self.spec.series * self.spec.parallel) as f64;
+        cells * self.spec.cell.volume_l / self.spec.cell_to_pack_volume_ratio
+    }
+
     /// Nominal voltage: nominal energy over rated capacity, V.
     #[must_use]
     pub fn nominal_voltage_v(&self) -> f64 {
@@ -385,21 +458,43 @@ impl Pack {
             &mut s.rbar,
             &mut s.rend,
             &mut s.inv_rend,
+            &mut s.floor,
+            &mut s.plating_limit_a,
         ] {
             v.resize(n, 0.0);
         }
         let parallel = self.spec.parallel as f64;
+        let pressure = self
+            .spec
+            .cell
+            .pressure
+            .map_or(1.0, |p| p.resistance_factor(self.spec.stack_pressure_mpa));
         for g in 0..n {
-            let p = self.spec.cell.table.params(self.soc[g], self.temp_c[g]);
-            let k = self.res_factor[g];
+            let t = self.temp_c[g];
+            let cell = &self.spec.cell;
+            let p = cell.table.params(self.soc[g], t);
+            // Spread, temperature and pressure scale the resistances; capacitances
+            // stay, so time constants grow in the cold as kinetics slow down.
+            let k = self.res_factor[g] * pressure * cell.resistance_temp_factor(t);
+            let floor = cell
+                .capacity_vs_temp
+                .as_ref()
+                .map_or(0.0, |c| c.soc_floor(t));
+            let plating = cell.anode.map_or(f64::INFINITY, |a| {
+                let r_dc = (p.r0_ohm + p.r1_ohm + p.r2_ohm) * k;
+                let u_anode = cell.table.anode_ocp_v(self.soc[g], t).unwrap_or(0.0);
+                a.charge_limit_a(u_anode, r_dc, t, self.spec.stack_pressure_mpa) * parallel
+            });
             let s = &mut self.slow;
+            s.floor[g] = floor;
+            s.plating_limit_a[g] = plating;
             s.r0[g] = p.r0_ohm * k / parallel;
             s.r1[g] = p.r1_ohm * k / parallel;
             s.r2[g] = p.r2_ohm * k / parallel;
-            // τ = R·C is a property of the cell: group scaling (R/P, C·P) and the
-            // resistance spread (R·k, C/k) leave it unchanged.
-            let tau1 = p.r1_ohm * p.c1_f;
-            let tau2 = p.r2_ohm * p.c2_f;
+            // Group scaling (R/P, C·P) leaves τ = R·C unchanged; the factor k
+            // scales it with the resistance.
+            let tau1 = p.r1_ohm * p.c1_f * k;
+            let tau2 = p.r2_ohm * p.c2_f * k;
             // libm, not the platform's exp: the same bits on every platform.
             s.alpha1[g] = libm::exp(-self.dt_s / tau1);
             s.alpha2[g] = libm::exp(-self.dt_s / tau2);
@@ -411,6 +506,12 @@ impl Pack {
             self.linearise_ocv(g);
         }
         self.sum_slow();
+        self.plating_limit_a = self
+            .slow
+            .plating_limit_a
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
         // Re-anchor the running charge total (it drifts by rounding only).
         self.charge_ah = (0..n).map(|g| self.soc[g] * self.cap_ah[g]).sum();
     }
@@ -461,7 +562,7 @@ impl Pack {
     fn set_rest_outputs(&mut self) {
         self.steps_to_refresh = self.refresh_steps;
         let op = self.operating_point();
-        self.commit(&op, 0.0, self.coolant_c);
+        self.commit(&op, 0.0);
         // A fresh pack starts a full refresh period from here.
         self.steps_to_refresh = self.refresh_steps;
     }

@@ -104,8 +104,6 @@ pub struct LastStep {
     pub power_w: f64,
     /// Capacity-weighted mean SOC, 0…1.
     pub soc: f64,
-    /// Hottest group temperature, °C.
-    pub temp_max_c: f64,
     /// Heat generated in the cells, W (step mean).
     pub heat_w: f64,
     /// Energy flows of the step.
@@ -113,7 +111,7 @@ pub struct LastStep {
 }
 
 /// Sum in four lanes, combined in a fixed order: vectorisable and reproducible.
-fn sum4(xs: &[f64]) -> f64 {
+pub(super) fn sum4(xs: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let chunks = xs.chunks_exact(4);
     let tail: f64 = chunks.remainder().iter().sum();
@@ -126,7 +124,7 @@ fn sum4(xs: &[f64]) -> f64 {
 }
 
 /// Largest value (NaN-free input), in four lanes.
-fn max4(xs: &[f64]) -> f64 {
+pub(super) fn max4(xs: &[f64]) -> f64 {
     let mut acc = [f64::NEG_INFINITY; 4];
     let chunks = xs.chunks_exact(4);
     let tail = chunks
@@ -189,6 +187,7 @@ impl Pack {
         let (ocv_a, ocv_b, inv_rend) = (&s.ocv_a[..n], &s.ocv_b[..n], &s.inv_rend[..n]);
         let (a1, a2, b1, b2) = (&s.alpha1[..n], &s.alpha2[..n], &s.beta1[..n], &s.beta2[..n]);
         let (cell_min, cell_max) = (self.spec.cell.voltage_min_v, self.spec.cell.voltage_max_v);
+        let (floor, cap_per_dt) = (&s.floor[..n], &self.cap_as_per_dt[..n]);
         let scratch = &mut self.scratch;
         let (ocv, pol, dis, chg) = scratch.split_four(n);
         for g in 0..n {
@@ -196,7 +195,15 @@ impl Pack {
             ocv[g] = o;
             pol[g] = v1[g] * b1[g] + v2[g] * b2[g];
             let e_end = o + v1[g] * a1[g] + v2[g] * a2[g];
-            dis[g] = (e_end - cell_min) * inv_rend[g];
+            // Above the cell's minimum voltage, and above the SOC floor that cold
+            // capacity sets, at the end of the step.
+            let by_voltage = (e_end - cell_min) * inv_rend[g];
+            let by_charge = (z[g] - floor[g]) * cap_per_dt[g];
+            dis[g] = if by_charge < by_voltage {
+                by_charge
+            } else {
+                by_voltage
+            };
             chg[g] = (cell_max - e_end) * inv_rend[g];
         }
         let ocv_v = sum4(ocv);
@@ -213,23 +220,21 @@ impl Pack {
     }
 
     /// Second pass: advances every group by one step at `current_a` (positive
-    /// discharging), exchanges heat with the coolant and the coolant with
-    /// `ambient_c`. `op` must be this step's operating point.
-    pub fn commit(&mut self, op: &OperatingPoint, current_a: f64, ambient_c: f64) {
+    /// discharging) and accumulates each group's heat for the next thermal step.
+    /// `op` must be this step's operating point.
+    pub fn commit(&mut self, op: &OperatingPoint, current_a: f64) {
         let n = self.groups();
         let dt = self.dt_s;
         let i = current_a;
         let s = &self.slow;
-        let t_cool = self.coolant_c;
-        let g_cool_dt = self.spec.thermal.group_to_coolant_w_per_k * dt;
         // Equal-length slices let the compiler drop bounds checks and vectorise.
-        let (z, v1, v2, temp) = (
+        let (z, v1, v2, heat) = (
             &mut self.soc[..n],
             &mut self.v1[..n],
             &mut self.v2[..n],
-            &mut self.temp_c[..n],
+            &mut self.heat_acc_j[..n],
         );
-        let (inv_cap, inv_heat) = (&self.inv_cap_as[..n], &self.inv_heat_cap[..n]);
+        let inv_cap = &self.inv_cap_as[..n];
         let (r0, k12, lo, hi) = (&s.r0[..n], &s.k12[..n], &s.seg_lo[..n], &s.seg_hi[..n]);
         let (a1, a2, b1, b2) = (&s.alpha1[..n], &s.alpha2[..n], &s.beta1[..n], &s.beta2[..n]);
         let (c1, c2) = (&s.gamma1[..n], &s.gamma2[..n]);
@@ -241,8 +246,7 @@ impl Pack {
             let heat_j = i * dt * (i * r0[g] - v_mean);
             v1[g] = v1[g] * a1[g] - i * c1[g];
             v2[g] = v2[g] * a2[g] - i * c2[g];
-            let t0 = temp[g];
-            temp[g] = t0 + (heat_j - g_cool_dt * (t0 - t_cool)) * inv_heat[g];
+            heat[g] += heat_j;
             // Bitwise on purpose: no branch in the loop body.
             #[allow(clippy::needless_bitwise_bool)]
             let outside = (z1 < lo[g]) | (z1 > hi[g]);
@@ -256,12 +260,6 @@ impl Pack {
             }
             self.sum_slow();
         }
-        // Heat to the coolant used the temperatures before this step.
-        let to_coolant_j = g_cool_dt * (self.temp_sum_c - n as f64 * t_cool);
-        self.temp_sum_c = sum4(&self.temp_c);
-        let th = &self.spec.thermal;
-        let to_ambient_j = th.coolant_to_ambient_w_per_k * (t_cool - ambient_c) * dt;
-        self.coolant_c += (to_coolant_j - to_ambient_j) / th.coolant_heat_capacity_j_per_k;
         // Pack totals in closed form from the sums of the operating point (the
         // per-group terms above add up to exactly these).
         let ss = &self.step_sums;
@@ -276,7 +274,6 @@ impl Pack {
             current_a: i,
             power_w: e.terminal_j / dt,
             soc: self.charge_ah / self.total_cap_ah,
-            temp_max_c: max4(&self.temp_c),
             heat_w: (e.ohmic_j + e.polarisation_j) / dt,
             energy: e,
         };

@@ -11,10 +11,15 @@ fn spec(series: usize, parallel: usize, spread_pct: f64) -> PackSpec {
         resistance_spread_pct: spread_pct,
         max_discharge_power_w: 1e9,
         max_charge_power_w: 1e9,
+        stack_pressure_mpa: 1.0,
+        cell_to_pack_mass_ratio: 0.8,
+        cell_to_pack_volume_ratio: 0.6,
         thermal: PackThermalSpec {
             group_to_coolant_w_per_k: 2.0,
+            neighbour_w_per_k: 0.5,
             coolant_heat_capacity_j_per_k: 50_000.0,
-            coolant_to_ambient_w_per_k: 10.0,
+            enclosure_w_per_k: 10.0,
+            radiator_w_per_k: 100.0,
         },
     }
 }
@@ -34,6 +39,7 @@ fn constant_rc_spec() -> PackSpec {
                 c1_f: 2000.0,
                 r2_ohm: 0.003,
                 c2_f: 100_000.0,
+                anode_ocp_v: None,
             });
         }
     }
@@ -47,8 +53,15 @@ fn init(soc: f64) -> PackInit {
 
 fn step(pack: &mut Pack, current_a: f64) -> OperatingPoint {
     let op = pack.operating_point();
-    pack.commit(&op, current_a, 25.0);
+    pack.commit(&op, current_a);
     op
+}
+
+fn ambient(ambient_c: f64) -> CoolantInput {
+    CoolantInput {
+        ambient_c,
+        ..CoolantInput::default()
+    }
 }
 
 #[test]
@@ -112,7 +125,7 @@ fn each_step_balances_chemical_losses_and_terminal_energy() {
         let power_w = 3000.0 * (f64::from(k) * 0.002).sin();
         let op = pack.operating_point();
         let current = op.current_for_power(power_w);
-        pack.commit(&op, current, 10.0);
+        pack.commit(&op, current);
         let e = pack.last().energy;
         let sum = e.ohmic_j + e.polarisation_j + e.terminal_j;
         assert!((e.chemical_j - sum).abs() < 1e-9 * e.chemical_j.abs().max(1.0));
@@ -126,6 +139,7 @@ fn group_heat_adds_up_to_the_pack_losses() {
     // No conduction: every joule of loss stays in the group that made it.
     let mut s = spec(8, 2, 3.0);
     s.thermal.group_to_coolant_w_per_k = 0.0;
+    // Neighbours may exchange heat: the sum over the groups is what counts.
     let mut pack = Pack::new(s, init(0.9), &mut Rng::new(4), 0.01, 50).unwrap();
     let heat_cap = 2.0 * 0.07 * 1000.0;
     let total_temp = |p: &Pack| (0..8).map(|g| p.group_temp_c(g)).sum::<f64>();
@@ -136,6 +150,9 @@ fn group_heat_adds_up_to_the_pack_losses() {
         step(&mut pack, current);
         let e = pack.last().energy;
         losses += e.ohmic_j + e.polarisation_j;
+        if k % 10 == 9 {
+            pack.thermal_step(0.1, &ambient(25.0));
+        }
     }
     let heated = (total_temp(&pack) - t0) * heat_cap;
     assert!(losses > 1000.0);
@@ -170,7 +187,7 @@ fn voltage_limits_bound_the_end_of_step_cell_voltage() {
     let op = step(&mut pack, 0.0);
     assert!(op.charge_limit_a < 10.0, "near full, little charge room");
     let op = pack.operating_point();
-    pack.commit(&op, -op.charge_limit_a, 25.0);
+    pack.commit(&op, -op.charge_limit_a);
     let vmax = pack.cell_v_max().0;
     assert!(
         (vmax - 4.2).abs() < 1e-9 || op.charge_limit_a >= 10.0 - 1e-9,
@@ -178,7 +195,7 @@ fn voltage_limits_bound_the_end_of_step_cell_voltage() {
     );
     let mut pack = Pack::new(spec(6, 1, 2.0), init(0.02), &mut Rng::new(2), 0.01, 100).unwrap();
     let op = pack.operating_point();
-    pack.commit(&op, op.discharge_limit_a, 25.0);
+    pack.commit(&op, op.discharge_limit_a);
     let vmin = pack.cell_v_min().0;
     assert!(
         (vmin - 2.8).abs() < 1e-9 || op.discharge_limit_a >= 25.0 - 1e-9,
@@ -207,13 +224,54 @@ fn spread_is_seeded() {
 fn heat_flows_to_coolant_and_ambient() {
     let mut pack = Pack::new(spec(4, 1, 0.0), init(0.5), &mut Rng::new(1), 0.1, 10).unwrap();
     for _ in 0..36_000 {
-        let op = pack.operating_point();
-        pack.commit(&op, 0.0, -10.0);
+        step(&mut pack, 0.0);
+        pack.thermal_step(0.1, &ambient(-10.0));
     }
     // One hour at −10 °C ambient with no current: everything cools toward ambient.
-    let last = *pack.last();
-    assert!(last.temp_max_c < 20.0 && last.temp_max_c > -10.0);
+    assert!(pack.temp_max_c() < 20.0 && pack.temp_max_c() > -10.0);
     assert!(pack.coolant_temp_c() < pack.temp_min().0);
+    // The radiator cools faster; the heater warms.
+    let mut open = pack.clone();
+    for _ in 0..3_000 {
+        open.thermal_step(
+            0.1,
+            &CoolantInput {
+                radiator_open: true,
+                ..ambient(-10.0)
+            },
+        );
+        pack.thermal_step(0.1, &ambient(-10.0));
+    }
+    assert!(open.coolant_temp_c() < pack.coolant_temp_c() - 1.0);
+    let mut heated = pack.clone();
+    for _ in 0..3_000 {
+        heated.thermal_step(
+            0.1,
+            &CoolantInput {
+                heater_w: 5_000.0,
+                ..ambient(-10.0)
+            },
+        );
+    }
+    assert!(heated.temp_min().0 > pack.temp_max_c());
+}
+
+#[test]
+fn neighbours_share_a_hot_spot() {
+    let mut s = spec(5, 1, 0.0);
+    s.thermal.group_to_coolant_w_per_k = 0.0;
+    let mut pack = Pack::new(s, init(0.5), &mut Rng::new(1), 0.1, 10).unwrap();
+    pack.heat_group(2, 10.0);
+    let total = |p: &Pack| (0..5).map(|g| p.group_temp_c(g)).sum::<f64>();
+    let before = total(&pack);
+    for _ in 0..20_000 {
+        pack.thermal_step(0.1, &ambient(25.0));
+    }
+    // The hot spot spreads to its neighbours without losing heat (no coolant path,
+    // and the enclosure only reaches the coolant).
+    assert!((total(&pack) - before).abs() < 1e-9);
+    assert!(pack.group_temp_c(1) > 25.5 && pack.group_temp_c(3) > 25.5);
+    assert!(pack.group_temp_c(2) < 35.0);
 }
 
 #[test]

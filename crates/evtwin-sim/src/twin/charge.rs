@@ -48,7 +48,8 @@ impl Twin {
             unreachable!("the session was opened above");
         };
         let op = self.pack.operating_point();
-        let (aux_w, hvac_w) = self.aux_power(ambient_c);
+        let load = self.aux_power(ambient_c);
+        let aux_w = load.total_w;
         let limits = self.limits(&op);
         // What the pack accepts: cell voltage, C-rate and a BMS's limit (in
         // `limits.charge_a`), its power rating, and a charger controller's setpoint.
@@ -57,19 +58,20 @@ impl Twin {
             .min(op.charge_current_for_power(limits.charge_w))
             .min(self.inputs.cap(Input::ChargerCurrentSetpointA));
         let step = session.step(&op, pack_limit_a, aux_w, dt);
-        self.pack.commit(&op, step.pack_current_a, ambient_c);
+        self.pack.commit(&op, step.pack_current_a);
         let e = self.pack.last().energy;
         let soc = self.pack.soc();
         let time_end_s = (self.steps + 1) as f64 * dt;
         session.record(&step, -e.terminal_j, soc, time_end_s, dt);
         let elapsed_s = session.report.duration_s;
         self.session = Some(session);
-        self.book_battery(aux_w, dt);
+        self.book_battery(aux_w, load.thermal_w, dt);
         self.ledger.charger_dc_j += step.dc_power_w * dt;
         self.ledger.grid_j += step.grid_power_w * dt;
         self.flows = super::drive::Flows {
             aux_w,
-            hvac_w,
+            hvac_w: load.hvac_w,
+            thermal_w: load.thermal_w,
             ambient_c,
             air_density: crate::vehicle::air_density_kg_m3(ambient_c),
             charger_dc_w: step.dc_power_w,
@@ -79,7 +81,8 @@ impl Twin {
             ..super::drive::Flows::default()
         };
         let one_c = self.pack.mean_group_capacity_ah();
-        let end = if soc >= until {
+        // The BMS's estimate decides when the target is reached, as in a car.
+        let end = if self.bms.output().soc >= until {
             Some(ChargeEnd::TargetSoc)
         } else if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt) {
             Some(ChargeEnd::Duration)

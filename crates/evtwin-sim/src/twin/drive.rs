@@ -20,6 +20,7 @@ pub(super) struct Flows {
     pub motor_efficiency: f64,
     pub aux_w: f64,
     pub hvac_w: f64,
+    pub thermal_w: f64,
     pub ambient_c: f64,
     pub air_density: f64,
     pub trace_miss: bool,
@@ -39,6 +40,17 @@ pub(super) struct Limits {
     pub charge_w: f64,
 }
 
+/// The auxiliary load of a step, W.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct AuxLoad {
+    /// Everything.
+    pub total_w: f64,
+    /// Of which cabin HVAC.
+    pub hvac_w: f64,
+    /// Of which the pack's thermal system.
+    pub thermal_w: f64,
+}
+
 /// Losses of the powertrain split.
 struct Split {
     motor_mech_w: f64,
@@ -49,13 +61,19 @@ struct Split {
 }
 
 impl Twin {
+    /// What the pack may do this step: the cells' own voltage and C-rate limits,
+    /// the BMS's limits (temperature window, plating margin, faults, contactors) and
+    /// any limit a real BMS sends in.
     pub(super) fn limits(&self, op: &OperatingPoint) -> Limits {
         let spec = &self.cfg.pack;
+        let bms = self.bms.output();
         let discharge_a = op
             .discharge_limit_a
+            .min(bms.dcl_a)
             .min(self.inputs.cap(Input::BmsDischargeLimitA));
         let charge_a = op
             .charge_limit_a
+            .min(bms.ccl_a)
             .min(self.inputs.cap(Input::BmsChargeLimitA));
         Limits {
             discharge_a,
@@ -67,17 +85,31 @@ impl Twin {
         }
     }
 
-    /// Auxiliary load `(total_w, hvac_w)` with the car on.
-    pub(super) fn aux_power(&self, ambient_c: f64) -> (f64, f64) {
+    /// Auxiliary load with the car on and HV up: base load, cabin HVAC, the pack's
+    /// thermal system and any extra load from outside.
+    pub(super) fn aux_power(&self, ambient_c: f64) -> AuxLoad {
+        if !self.hv_on() {
+            return AuxLoad::default();
+        }
         let aux = &self.cfg.vehicle.aux;
-        let hvac = aux.hvac_w(ambient_c);
+        let hvac_w = aux.hvac_w(ambient_c);
+        let thermal_w = self.thermal_cmd.electric_w;
         let extra = self.inputs.get(Input::AuxExtraW);
         let extra = if extra.is_nan() { 0.0 } else { extra };
-        (aux.base_w + hvac + extra, hvac)
+        AuxLoad {
+            total_w: aux.base_w + hvac_w + thermal_w + extra,
+            hvac_w,
+            thermal_w,
+        }
     }
 
     /// A step of a cruise or cycle leg. Returns whether the leg is complete.
     pub(super) fn drive_leg_step(&mut self, ambient_c: f64) -> bool {
+        if self.bms_critical() {
+            // HV is going away: brake to a stop and stay (the run then stops).
+            self.hold_step(f64::INFINITY, true, ambient_c);
+            return false;
+        }
         let dt = self.cfg.step_s;
         let index = self.progress.leg;
         let exit_mps = self.cfg.route.exit_speed_mps(index);
@@ -231,11 +263,12 @@ impl Twin {
         let pt = &self.cfg.vehicle.powertrain;
         let wanted = self.driver.command(target, v0, dt);
         let op = self.pack.operating_point();
-        let (aux_w, hvac_w) = if car_on {
+        let load = if car_on {
             self.aux_power(ambient_c)
         } else {
-            (0.0, 0.0)
+            AuxLoad::default()
         };
+        let aux_w = load.total_w;
         let limits = self.limits(&op);
         let elec_avail = (limits.discharge_w - aux_w).max(0.0);
         let wheel_max = pt
@@ -267,23 +300,33 @@ impl Twin {
         // when the auxiliaries alone are too much, they go short (and the books
         // still balance).
         let short_w = split.motor_elec_w + aux_w - limits.discharge_w;
-        let aux_w = if short_w > 1e-9 * limits.discharge_w.max(1.0) {
+        let short = short_w > 1e-9 * limits.discharge_w.max(1.0);
+        if short && !self.no_power {
+            let empty = self.pack.soc() <= self.cfg.vehicle.soc_min + 0.01;
+            let (code, why) = if empty {
+                (FaultCode::BatteryDepleted, "the pack is empty")
+            } else {
+                (FaultCode::NoPower, "the BMS allows no more")
+            };
             let msg = format!(
-                "the pack cannot supply the {aux_w:.0} W the car needs (limit {:.0} W)",
+                "the pack cannot supply the {aux_w:.0} W the car needs (limit {:.0} W: {why})",
                 limits.discharge_w
             );
-            self.fault(FaultCode::BatteryDepleted, msg);
+            self.fault(code, msg);
+        }
+        self.no_power = short;
+        let aux_w = if short {
             (aux_w - short_w).max(0.0)
         } else {
             aux_w
         };
         let battery_w = split.motor_elec_w + aux_w;
         let current = op.current_for_power(battery_w);
-        self.pack.commit(&op, current, ambient_c);
+        self.pack.commit(&op, current);
         self.speed_mps = v1;
         self.position_m += v_mean * dt;
         self.elevation_m += v_mean * dt * crate::vehicle::grade_sin_cos(grade).0;
-        self.book(&road, &split, aux_w, dt);
+        self.book(&road, &split, aux_w, load.thermal_w.min(aux_w), dt);
         self.flows = Flows {
             target_speed_mps: target.speed_mps,
             accel_mps2: accel,
@@ -294,7 +337,8 @@ impl Twin {
             motor_elec_w: split.motor_elec_w,
             motor_efficiency: efficiency(split.motor_mech_w, split.motor_elec_w),
             aux_w,
-            hvac_w,
+            hvac_w: load.hvac_w,
+            thermal_w: load.thermal_w.min(aux_w),
             ambient_c,
             air_density: rho,
             trace_miss: false,
@@ -307,17 +351,18 @@ impl Twin {
     }
 
     /// Books the pack's step and the auxiliaries' draw.
-    pub(super) fn book_battery(&mut self, aux_w: f64, dt: f64) {
+    pub(super) fn book_battery(&mut self, aux_w: f64, thermal_w: f64, dt: f64) {
         let l = &mut self.ledger;
         let e = self.pack.last().energy;
         l.chemical_j += e.chemical_j;
         l.battery_loss_j += e.ohmic_j + e.polarisation_j;
         l.terminal_j += e.terminal_j;
         l.aux_j += aux_w * dt;
+        l.thermal_j += thermal_w * dt;
     }
 
-    fn book(&mut self, road: &RoadLoad, split: &Split, aux_w: f64, dt: f64) {
-        self.book_battery(aux_w, dt);
+    fn book(&mut self, road: &RoadLoad, split: &Split, aux_w: f64, thermal_w: f64, dt: f64) {
+        self.book_battery(aux_w, thermal_w, dt);
         let l = &mut self.ledger;
         l.motor_loss_j += split.motor_loss_w * dt;
         l.transmission_loss_j += split.transmission_loss_w * dt;

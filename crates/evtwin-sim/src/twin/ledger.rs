@@ -4,8 +4,8 @@ use super::Twin;
 
 /// Cumulative energies since the start, J. Discharge and traction are positive.
 ///
-/// Closure: `chemical = battery_loss + terminal` and, while no charger is
-/// connected, `terminal = drag + rolling + grade + kinetic + friction_brake +
+/// Closure: `chemical = battery_loss + terminal + balancing` and, while no charger
+/// is connected, `terminal = drag + rolling + grade + kinetic + friction_brake +
 /// transmission_loss + motor_loss + aux`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Ledger {
@@ -37,6 +37,10 @@ pub struct Ledger {
     pub charger_dc_j: f64,
     /// Energy from the grid.
     pub grid_j: f64,
+    /// Bled through the balancing resistors (part of `chemical_j`).
+    pub balancing_j: f64,
+    /// Electric energy of the pack's thermal system (part of `aux_j`).
+    pub thermal_j: f64,
 }
 
 /// Running statistics for the summary.
@@ -68,6 +72,10 @@ pub struct Stats {
     pub trace_miss_spells: u32,
     /// Steps during which motor or battery limits cut the acceleration.
     pub limited_steps: u64,
+    /// Highest charge current over the plating / dendrite limit.
+    pub plating_ratio_max: f64,
+    /// Steps charged above the plating / dendrite limit.
+    pub plating_over_steps: u64,
 }
 
 impl Twin {
@@ -88,8 +96,14 @@ impl Twin {
         }
         s.soc_min = s.soc_min.min(last.soc);
         s.peak_discharge_w = s.peak_discharge_w.max(last.power_w);
-        if last.temp_max_c > s.peak_temp_c {
-            s.peak_temp_c = last.temp_max_c;
+        let ratio = self.pack.plating_ratio();
+        s.plating_ratio_max = s.plating_ratio_max.max(ratio);
+        if ratio > 1.0 {
+            s.plating_over_steps += 1;
+        }
+        let temp_max_c = self.pack.temp_max_c();
+        if temp_max_c > s.peak_temp_c {
+            s.peak_temp_c = temp_max_c;
             s.peak_temp_group = self.pack.temp_max().1;
             s.peak_temp_time_s = self.steps as f64 * dt;
         }

@@ -2,6 +2,7 @@
 //! one fixed step, publishing named signals and accepting named inputs.
 
 mod charge;
+mod control;
 mod drive;
 mod ledger;
 mod read;
@@ -9,13 +10,16 @@ mod read;
 use thiserror::Error;
 
 use crate::aux::AuxSpec;
+use crate::bms::{Bms, BmsFault, BmsSpec, Severity, soc_from_ocv};
 use crate::charger::{ChargeEnd, ChargeStopReport, Session};
 use crate::driver::{Driver, DriverSpec};
 use crate::pack::{Pack, PackError, PackInit, PackSpec};
 use crate::rng::Rng;
 use crate::route::{LegKind, Route};
 use crate::signals::{Catalogue, Input};
+use crate::thermal::{ThermalCommand, ThermalControlSpec, ThermalController};
 use crate::vehicle::{BodySpec, PowertrainSpec};
+pub use control::{Injection, InjectionError};
 pub use ledger::{Ledger, Stats};
 
 /// The car apart from its pack.
@@ -56,6 +60,10 @@ pub struct TwinConfig {
     pub driver: DriverSpec,
     /// The route.
     pub route: Route,
+    /// The battery management system.
+    pub bms: BmsSpec,
+    /// The pack's thermal management.
+    pub thermal: ThermalControlSpec,
 }
 
 /// Why a twin could not be built.
@@ -85,9 +93,25 @@ pub enum FaultCode {
     /// The car stood still on a cruise leg for a minute: it cannot climb the grade,
     /// or something outside holds it.
     Stalled,
+    /// The pack could not power the car although it is not empty (its BMS allows no
+    /// current: too cold, too hot, or faulted). Raised once per episode; the run
+    /// goes on (the BMS may recover; a car that cannot move stalls).
+    NoPower,
+    /// A fault the BMS detected.
+    Bms(BmsFault),
 }
 
 impl FaultCode {
+    /// Whether the car carries on after this fault (the run is not stopped by it).
+    #[must_use]
+    pub fn drives_on(self) -> bool {
+        match self {
+            Self::StationIncompatible | Self::NoPower => true,
+            Self::Bms(f) => f.severity() == Severity::Warning,
+            _ => false,
+        }
+    }
+
     /// Stable lower-case code for reports.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -96,6 +120,8 @@ impl FaultCode {
             Self::StationIncompatible => "station_incompatible",
             Self::Numerical => "numerical",
             Self::Stalled => "stalled",
+            Self::NoPower => "no_power",
+            Self::Bms(f) => f.as_str(),
         }
     }
 }
@@ -193,6 +219,16 @@ pub struct Twin {
     events: Vec<Event>,
     status: Status,
     was_missing: bool,
+    bms: Bms,
+    thermal: ThermalController,
+    thermal_cmd: ThermalCommand,
+    injected: control::Injected,
+    /// Steps per controller tick.
+    tick_steps: u64,
+    /// The pack is currently unable to power the car (a `no_power` episode).
+    no_power: bool,
+    /// Reused buffers for the sensor readings (voltages, temperatures).
+    sensor_buf: (Vec<f64>, Vec<f64>),
     /// The step in whole microseconds: the clock counts exactly.
     step_us: u64,
     /// Consecutive steps standing still on a cruise leg.
@@ -207,54 +243,11 @@ const STALL_S: f64 = 60.0;
 impl Twin {
     /// Builds a twin at the start of its route.
     pub fn new(cfg: TwinConfig) -> Result<Self, TwinError> {
-        let range = |what, value: f64, lo: f64, hi: f64, why| {
-            if value.is_finite() && value >= lo && value <= hi {
-                Ok(())
-            } else {
-                Err(TwinError::OutOfRange { what, value, why })
-            }
-        };
-        range("step", cfg.step_s, 1e-4, 1.0, "0.1 ms … 1 s")?;
-        let step_us = (cfg.step_s * 1e6).round();
-        if (step_us * 1e-6 - cfg.step_s).abs() > 1e-12 {
-            return Err(TwinError::OutOfRange {
-                what: "step",
-                value: cfg.step_s,
-                why: "a whole number of microseconds",
-            });
-        }
-        range(
-            "parameter refresh",
-            cfg.parameter_refresh_s,
-            cfg.step_s,
-            60.0,
-            "one step … 60 s",
-        )?;
-        range("ambient", cfg.ambient_c, -60.0, 60.0, "−60 … 60 °C")?;
-        range(
-            "initial temperature",
-            cfg.pack_init.temp_c,
-            -60.0,
-            80.0,
-            "−60 … 80 °C",
-        )?;
-        range(
-            "SOC min",
-            cfg.vehicle.soc_min,
-            0.0,
-            cfg.vehicle.soc_max,
-            "0 … SOC max",
-        )?;
-        range(
-            "SOC max",
-            cfg.vehicle.soc_max,
-            cfg.vehicle.soc_min,
-            1.0,
-            "SOC min … 1",
-        )?;
-        let refresh_steps = (cfg.parameter_refresh_s / cfg.step_s).round().max(1.0);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let refresh_steps = refresh_steps.min(f64::from(u32::MAX)) as u32;
+        let Timing {
+            step_us,
+            refresh_steps,
+            tick_steps,
+        } = check(&cfg)?;
         let mut rng = Rng::new(cfg.seed);
         let pack = Pack::new(
             cfg.pack.clone(),
@@ -263,6 +256,21 @@ impl Twin {
             cfg.step_s,
             refresh_steps,
         )?;
+        // The BMS wakes up reading the rested pack's OCV; HV is on unless the route
+        // starts parked.
+        let cell = &cfg.pack.cell;
+        let mean_v = pack.ocv_v() / pack.groups() as f64;
+        let soc0 = soc_from_ocv(&cell.table, mean_v, cfg.pack_init.temp_c);
+        let parked = matches!(cfg.route.legs()[0].kind, LegKind::Park { .. });
+        let bms = Bms::new(
+            cfg.bms.clone(),
+            cell.clone(),
+            cfg.pack.parallel,
+            pack.groups(),
+            soc0,
+            !parked,
+        );
+        let thermal = ThermalController::new(cfg.thermal.clone(), cell.temperature);
         let mut twin = Self {
             catalogue: Catalogue::new(pack.groups()),
             driver: Driver::new(cfg.driver.clone()),
@@ -289,15 +297,23 @@ impl Twin {
             }],
             status: Status::Running,
             was_missing: false,
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            step_us: step_us as u64,
+            step_us,
             stall_steps: 0,
             pending: Vec::new(),
+            bms,
+            thermal,
+            thermal_cmd: ThermalCommand::default(),
+            injected: control::Injected::default(),
+            tick_steps,
+            sensor_buf: (Vec::new(), Vec::new()),
+            no_power: false,
             cfg,
         };
         twin.stats.soc_min = twin.pack.soc();
-        twin.stats.peak_temp_c = twin.pack.last().temp_max_c;
+        twin.stats.peak_temp_c = twin.pack.temp_max_c();
         twin.flows.ambient_c = twin.ambient_c();
+        let ambient = twin.ambient_c();
+        twin.control_tick(ambient);
         Ok(twin)
     }
 
@@ -359,6 +375,18 @@ impl Twin {
         self.inputs.values[input as usize] = value;
     }
 
+    /// The BMS.
+    #[must_use]
+    pub fn bms(&self) -> &Bms {
+        &self.bms
+    }
+
+    /// The thermal system's latest command.
+    #[must_use]
+    pub fn thermal_command(&self) -> &ThermalCommand {
+        &self.thermal_cmd
+    }
+
     /// Current value of an input (NaN when unset).
     #[must_use]
     pub fn input(&self, input: Input) -> f64 {
@@ -403,8 +431,11 @@ impl Twin {
             return self.status;
         }
         let leg_index = self.progress.leg;
-        let leg = &self.cfg.route.legs()[leg_index];
         let ambient_c = self.ambient_c();
+        if self.steps > 0 && self.steps.is_multiple_of(self.tick_steps) {
+            self.control_tick(ambient_c);
+        }
+        let leg = &self.cfg.route.legs()[leg_index];
         let mut leg_done = match &leg.kind {
             LegKind::Cruise { .. } | LegKind::Cycle { .. } => self.drive_leg_step(ambient_c),
             LegKind::Idle { duration_s } => self.hold_step(*duration_s, true, ambient_c),
@@ -413,7 +444,11 @@ impl Twin {
         };
         self.steps += 1;
         self.progress.leg_steps += 1;
+        if self.steps.is_multiple_of(self.tick_steps) {
+            self.thermal_tick(ambient_c);
+        }
         self.update_stats();
+        self.stop_after_bms_fault();
         if !self.pack.last().current_a.is_finite() || !self.speed_mps.is_finite() {
             self.fault(
                 FaultCode::Numerical,
@@ -441,7 +476,10 @@ impl Twin {
                 odometer_km: self.position_m / 1000.0,
                 message,
             }));
-            if code != FaultCode::StationIncompatible && self.status == Status::Running {
+            // A critical BMS fault stops the run once the car stands with HV off
+            // (see `control`); other faults stop it at once.
+            let later = matches!(code, FaultCode::Bms(_));
+            if !code.drives_on() && !later && self.status == Status::Running {
                 self.status = Status::Stopped(code);
             }
         }
@@ -476,4 +514,84 @@ impl Twin {
             self.events.push(Event::ChargeStop(s.report));
         }
     }
+}
+
+/// Step, parameter refresh and controller tick, in whole units.
+struct Timing {
+    step_us: u64,
+    refresh_steps: u32,
+    tick_steps: u64,
+}
+
+/// Checks the settings a twin needs in range and consistent with each other.
+fn check(cfg: &TwinConfig) -> Result<Timing, TwinError> {
+    let range = |what, value: f64, lo: f64, hi: f64, why| {
+        if value.is_finite() && value >= lo && value <= hi {
+            Ok(())
+        } else {
+            Err(TwinError::OutOfRange { what, value, why })
+        }
+    };
+    range("step", cfg.step_s, 1e-4, 1.0, "0.1 ms … 1 s")?;
+    let step_us = (cfg.step_s * 1e6).round();
+    if (step_us * 1e-6 - cfg.step_s).abs() > 1e-12 {
+        return Err(TwinError::OutOfRange {
+            what: "step",
+            value: cfg.step_s,
+            why: "a whole number of microseconds",
+        });
+    }
+    range(
+        "parameter refresh",
+        cfg.parameter_refresh_s,
+        cfg.step_s,
+        60.0,
+        "one step … 60 s",
+    )?;
+    range("ambient", cfg.ambient_c, -60.0, 60.0, "−60 … 60 °C")?;
+    range(
+        "initial temperature",
+        cfg.pack_init.temp_c,
+        -60.0,
+        80.0,
+        "−60 … 80 °C",
+    )?;
+    range(
+        "SOC min",
+        cfg.vehicle.soc_min,
+        0.0,
+        cfg.vehicle.soc_max,
+        "0 … SOC max",
+    )?;
+    range(
+        "SOC max",
+        cfg.vehicle.soc_max,
+        cfg.vehicle.soc_min,
+        1.0,
+        "SOC min … 1",
+    )?;
+    range(
+        "BMS tick",
+        cfg.bms.tick_s,
+        cfg.step_s,
+        10.0,
+        "one step … 10 s",
+    )?;
+    let tick_steps = (cfg.bms.tick_s / cfg.step_s).round();
+    if (tick_steps * cfg.step_s - cfg.bms.tick_s).abs() > 1e-9 {
+        return Err(TwinError::OutOfRange {
+            what: "BMS tick",
+            value: cfg.bms.tick_s,
+            why: "a whole number of steps",
+        });
+    }
+    let refresh_steps = (cfg.parameter_refresh_s / cfg.step_s).round().max(1.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let refresh_steps = refresh_steps.min(f64::from(u32::MAX)) as u32;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(Timing {
+        step_us: step_us as u64,
+        refresh_steps,
+        tick_steps: tick_steps as u64,
+    })
 }

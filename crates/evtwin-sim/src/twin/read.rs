@@ -46,6 +46,7 @@ impl Twin {
         let f: &Flows = &self.flows;
         let p = self.pack.last();
         let l = &self.ledger;
+        let b = self.bms.output();
         match s {
             Scalar::TimeS => self.time_s(),
             Scalar::LegIndex => self.progress.leg as f64,
@@ -98,11 +99,27 @@ impl Twin {
             Scalar::CellVMaxV => self.pack.cell_v_max().0,
             Scalar::CellVMaxIndex => self.pack.cell_v_max().1 as f64,
             Scalar::TempMinC => self.pack.temp_min().0,
-            Scalar::TempMaxC => p.temp_max_c,
+            Scalar::TempMaxC => self.pack.temp_max_c(),
             Scalar::TempMaxIndex => self.pack.temp_max().1 as f64,
             Scalar::TempMeanC => self.pack.temp_mean_c(),
             Scalar::PackHeatW => p.heat_w,
             Scalar::CoolantC => self.pack.coolant_temp_c(),
+            Scalar::SocSpreadPct => {
+                let (lo, hi) = self.pack.soc_range();
+                (hi - lo) * 100.0
+            }
+            Scalar::PlatingRatio => self.pack.plating_ratio(),
+            Scalar::PlatingLimitA => self.pack.plating_limit_a(),
+            Scalar::BmsSocEstPct => b.soc * 100.0,
+            Scalar::BmsCclA => b.ccl_a,
+            Scalar::BmsDclA => b.dcl_a,
+            Scalar::BmsContactorState => b.contactors.code(),
+            Scalar::BmsFaultCode => b.worst_fault.map_or(0.0, |f| f64::from(f.code())),
+            Scalar::BmsBalancingCount => b.balancing.iter().filter(|x| **x).count() as f64,
+            Scalar::ThermalMode => self.thermal_cmd.mode.code(),
+            Scalar::ThermalHeaterW => self.thermal_cmd.coolant.heater_w,
+            Scalar::ThermalChillerW => self.thermal_cmd.coolant.chiller_w,
+            Scalar::ThermalPowerW => f.thermal_w,
             Scalar::ChargerConnected => flag(f.charging),
             Scalar::ChargerPowerW => f.charger_dc_w,
             Scalar::ChargerGridPowerW => f.charger_grid_w,
@@ -120,6 +137,8 @@ impl Twin {
             Scalar::EnergyKineticWh => l.kinetic_j / J_PER_WH,
             Scalar::EnergyChargerDcWh => l.charger_dc_j / J_PER_WH,
             Scalar::EnergyGridWh => l.grid_j / J_PER_WH,
+            Scalar::EnergyThermalWh => l.thermal_j / J_PER_WH,
+            Scalar::EnergyBalancingWh => l.balancing_j / J_PER_WH,
         }
     }
 }

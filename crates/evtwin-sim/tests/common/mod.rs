@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use evtwin_scenario::{Scenario, Source};
 use evtwin_sim::{Status, Twin};
 
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// `../shared/data/<rel>` beside the repository (present in CI and on developer machines).
 pub fn shared(rel: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

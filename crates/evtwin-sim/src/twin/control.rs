@@ -1,0 +1,274 @@
+//! The controllers' tick: the BMS reads its sensors (with any injected errors),
+//! decides limits, contactors, balancing and faults; the thermal manager decides
+//! heater, chiller and radiator; and the thermal step advances temperatures.
+
+use super::{FaultCode, Status, Twin};
+use crate::bms::{BmsFault, ContactorState, Sensors, Severity};
+use crate::route::LegKind;
+use crate::thermal::ThermalSituation;
+
+/// A fault put into the plant or its sensors from outside (a test, a fault panel,
+/// a scenario's fault list).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Injection {
+    /// Group `group`'s voltage sensor reads `offset_v` high.
+    CellVoltageSensorOffset {
+        /// Series group.
+        group: usize,
+        /// Offset, V.
+        offset_v: f64,
+    },
+    /// Group `group`'s temperature sensor reads `offset_c` high.
+    CellTempSensorOffset {
+        /// Series group.
+        group: usize,
+        /// Offset, K.
+        offset_c: f64,
+    },
+    /// Group `group`'s temperature sensor is open (reads nothing plausible).
+    CellTempSensorOpen {
+        /// Series group.
+        group: usize,
+    },
+    /// The pack current sensor reads `offset_a` high.
+    CurrentSensorOffset {
+        /// Offset, A.
+        offset_a: f64,
+    },
+    /// Group `group` heats up by `delta_c` at once (a real hot spot).
+    CellHeat {
+        /// Series group.
+        group: usize,
+        /// Temperature rise, K.
+        delta_c: f64,
+    },
+    /// The HV system's isolation resistance drops to `ohm`.
+    IsolationResistance {
+        /// Isolation resistance, Ω.
+        ohm: f64,
+    },
+    /// The main contactors weld shut.
+    WeldedContactors,
+}
+
+/// Why an injection was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("group {group} does not exist (the pack has {groups})")]
+pub struct InjectionError {
+    /// The group asked for.
+    pub group: usize,
+    /// Groups in the pack.
+    pub groups: usize,
+}
+
+/// Faults in force.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Injected {
+    cell_v_offset: Vec<(usize, f64)>,
+    cell_t_offset: Vec<(usize, f64)>,
+    cell_t_open: Vec<usize>,
+    current_offset_a: f64,
+    isolation_ohm: Option<f64>,
+    welded: bool,
+}
+
+/// Isolation resistance of a healthy HV system, Ω.
+const HEALTHY_ISOLATION_OHM: f64 = 10e6;
+
+impl Twin {
+    /// Puts a fault into the plant or a sensor. Sensor faults stay until
+    /// [`Twin::clear_injections`].
+    pub fn inject(&mut self, injection: Injection) -> Result<(), InjectionError> {
+        let groups = self.pack.groups();
+        let check = |group: usize| {
+            if group < groups {
+                Ok(())
+            } else {
+                Err(InjectionError { group, groups })
+            }
+        };
+        let inj = &mut self.injected;
+        match injection {
+            Injection::CellVoltageSensorOffset { group, offset_v } => {
+                check(group)?;
+                inj.cell_v_offset.push((group, offset_v));
+            }
+            Injection::CellTempSensorOffset { group, offset_c } => {
+                check(group)?;
+                inj.cell_t_offset.push((group, offset_c));
+            }
+            Injection::CellTempSensorOpen { group } => {
+                check(group)?;
+                inj.cell_t_open.push(group);
+            }
+            Injection::CurrentSensorOffset { offset_a } => inj.current_offset_a += offset_a,
+            Injection::CellHeat { group, delta_c } => {
+                check(group)?;
+                self.pack.heat_group(group, delta_c);
+            }
+            Injection::IsolationResistance { ohm } => inj.isolation_ohm = Some(ohm),
+            Injection::WeldedContactors => inj.welded = true,
+        }
+        Ok(())
+    }
+
+    /// Removes every sensor and isolation fault (a weld and heat already done stay).
+    pub fn clear_injections(&mut self) {
+        let welded = self.injected.welded;
+        self.injected = Injected {
+            welded,
+            ..Injected::default()
+        };
+    }
+
+    /// The car is on: not parked, and not stopped by a fault.
+    pub(super) fn car_on(&self) -> bool {
+        let parked = matches!(
+            self.cfg.route.legs()[self.progress.leg].kind,
+            LegKind::Park { .. }
+        );
+        !parked && self.status == Status::Running
+    }
+
+    /// HV is available to the drivetrain and auxiliaries.
+    pub(super) fn hv_on(&self) -> bool {
+        self.bms.output().contactors == ContactorState::Closed
+    }
+
+    /// A critical BMS fault is active: the car must stop.
+    pub(super) fn bms_critical(&self) -> bool {
+        self.bms
+            .output()
+            .worst_fault
+            .is_some_and(|f| f.severity() == Severity::Critical)
+    }
+
+    /// One controller tick, run before the step's physics.
+    pub(super) fn control_tick(&mut self, ambient_c: f64) {
+        let n = self.pack.groups();
+        let inj = &self.injected;
+        let (mut v, mut t) = std::mem::take(&mut self.sensor_buf);
+        v.clear();
+        t.clear();
+        v.extend((0..n).map(|g| self.pack.group_voltage_v(g)));
+        let pack_v: f64 = v.iter().sum();
+        t.extend((0..n).map(|g| self.pack.group_temp_c(g)));
+        for &(g, dv) in &inj.cell_v_offset {
+            v[g] += dv;
+        }
+        for &(g, dt) in &inj.cell_t_offset {
+            t[g] += dt;
+        }
+        for &g in &inj.cell_t_open {
+            t[g] = f64::NAN;
+        }
+        let sensors = Sensors {
+            current_a: self.pack.last().current_a,
+            current_offset_a: inj.current_offset_a,
+            cell_v: &v,
+            cell_t: &t,
+            isolation_ohm: inj.isolation_ohm.unwrap_or(HEALTHY_ISOLATION_OHM),
+            pack_v,
+            plating_limit_a: self.pack.plating_limit_a(),
+            want_hv: self.car_on(),
+            welded: inj.welded,
+        };
+        let raised = self.bms.tick(&sensors);
+        self.sensor_buf = (v, t);
+        for f in raised {
+            let msg = fault_message(f);
+            self.fault(FaultCode::Bms(f), msg);
+        }
+        let tick_s = self.bms.spec().tick_s;
+        let bleed_as = self.bms.spec().balance_current_a * tick_s;
+        for g in 0..n {
+            if self.bms.output().balancing[g] {
+                let e = self.pack.bleed(g, bleed_as);
+                self.ledger.chemical_j += e;
+                self.ledger.balancing_j += e;
+            }
+        }
+        let (t_min, _) = self.pack.temp_min();
+        let situation = ThermalSituation {
+            car_on: self.car_on(),
+            charging: self.session.is_some(),
+            precondition: self.precondition_now(),
+            pack_min_c: t_min,
+            pack_mean_c: self.pack.temp_mean_c(),
+            pack_max_c: self.pack.temp_max_c(),
+            coolant_c: self.pack.coolant_temp_c(),
+            ambient_c,
+        };
+        self.thermal_cmd = self.thermal.command(&situation);
+    }
+
+    /// Advances temperatures over a tick, with this tick's thermal command.
+    pub(super) fn thermal_tick(&mut self, ambient_c: f64) {
+        let mut coolant = self.thermal_cmd.coolant;
+        coolant.ambient_c = ambient_c;
+        self.pack.thermal_step(self.bms.spec().tick_s, &coolant);
+    }
+
+    /// Whether the thermal system should aim for the best charging temperature:
+    /// during a charge stop that asks for it, and before one within the lead time.
+    fn precondition_now(&self) -> bool {
+        let legs = self.cfg.route.legs();
+        let i = self.progress.leg;
+        let wants = |k: &LegKind| matches!(k, LegKind::Charge(c) if c.precondition);
+        if wants(&legs[i].kind) {
+            return true;
+        }
+        let next_is_charge = legs.get(i + 1).is_some_and(|l| wants(&l.kind));
+        next_is_charge && self.leg_remaining_s() <= self.thermal.spec().precondition_lead_s
+    }
+
+    /// Estimated time left on the current leg, s.
+    fn leg_remaining_s(&self) -> f64 {
+        let t = self.progress.leg_steps as f64 * self.cfg.step_s;
+        match &self.cfg.route.legs()[self.progress.leg].kind {
+            LegKind::Cruise {
+                distance_m,
+                speed_mps,
+                ..
+            } => {
+                let left = distance_m - (self.position_m - self.progress.leg_start_m);
+                left.max(0.0) / speed_mps.max(1.0)
+            }
+            LegKind::Cycle { cycle, repeat } => cycle.duration_s() * f64::from(*repeat) - t,
+            LegKind::Idle { duration_s } | LegKind::Park { duration_s } => duration_s - t,
+            LegKind::Charge(_) => 0.0,
+        }
+    }
+
+    /// After a critical BMS fault: the run stops once the car stands with HV off.
+    pub(super) fn stop_after_bms_fault(&mut self) {
+        if self.status != Status::Running || !self.bms_critical() || self.speed_mps > 0.0 {
+            return;
+        }
+        let open = matches!(
+            self.bms.output().contactors,
+            ContactorState::Open | ContactorState::Welded
+        );
+        if open && let Some(f) = self.bms.output().worst_fault {
+            self.status = Status::Stopped(FaultCode::Bms(f));
+        }
+    }
+}
+
+fn fault_message(f: BmsFault) -> String {
+    let what = match f {
+        BmsFault::CellOverVoltage => "a cell voltage is above its maximum",
+        BmsFault::CellUnderVoltage => "a cell voltage is below its minimum",
+        BmsFault::CellOverTemperature => "a cell is above its maximum temperature",
+        BmsFault::CellUnderTemperature => "a cell is below its minimum temperature",
+        BmsFault::OverCurrent => "the pack current is above its rating",
+        BmsFault::Isolation => "the HV isolation resistance is too low",
+        BmsFault::SensorFailure => "a temperature sensor reads an implausible value",
+        BmsFault::ContactorWelded => "the main contactors did not open: welded",
+    };
+    let action = match f.severity() {
+        Severity::Critical => "BMS opens the contactors",
+        Severity::Warning => "BMS derates to half power",
+    };
+    format!("{what}; {action}")
+}
