@@ -449,3 +449,53 @@ fn a_progress_bar_on_a_terminal_for_long_runs() {
         .unwrap();
     assert!(!text[summary_at..].contains("km, SOC"));
 }
+
+#[test]
+fn compare_reports_each_run_against_the_first_and_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.toml", MINIMAL);
+    let faster = write(
+        dir.path(),
+        "faster.toml",
+        &MINIMAL.replace("speed_kph = 50", "speed_kph = 130"),
+    );
+    let out = common::run(&[
+        "compare",
+        base.to_str().unwrap(),
+        faster.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = j.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    let wh_km = |k: usize| runs[k]["energy_wh_per_km"].as_f64().unwrap();
+    // Drag grows with the square of speed: 130 km/h costs more per km than 50.
+    assert!(wh_km(1) > 1.3 * wh_km(0), "{} vs {}", wh_km(1), wh_km(0));
+    // The table: a header, then one line per scenario; the first is the reference.
+    let out = common::run(&["compare", base.to_str().unwrap(), faster.to_str().unwrap()]);
+    let text = common::stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].contains("+0.0 %"), "{text}");
+    // A faulting run makes the exit code 1; a bad file makes it 2, with its location.
+    let empty = write(
+        dir.path(),
+        "empty.toml",
+        &MINIMAL.replace("[[route]]", "[pack]\ninitial_soc_pct = 5.1\n[[route]]"),
+    );
+    let out = common::run(&["compare", base.to_str().unwrap(), empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &MINIMAL.replace("= 50", "= \"fast\""),
+    );
+    let out = common::run(&["compare", base.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("bad.toml:6:"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -4,6 +4,7 @@
 //! (scenario, preset, table or cycle file, arguments); 130 interrupted (Ctrl-C),
 //! after the trace and summary were written.
 
+mod compare;
 mod progress;
 
 use std::fs::File;
@@ -15,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use evtwin_scenario::{LoadError, RunOptions, Scenario};
+use evtwin_scenario::{LoadError, RunOptions, Scenario, Summary};
 use evtwin_sim::{Catalogue, Scalar, Signal};
 
 /// Digital twin of an electric car with a solid-state pack: drives scripted
@@ -55,6 +56,16 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Run scenarios and compare their range, consumption and 10→80 % time, each
+    /// against the first.
+    Compare {
+        /// Scenario files; the first is the reference.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Print the summaries as a JSON array instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the signals a scenario's twin publishes (names and units).
     Signals {
         /// Scenario file (its pack decides the per-cell signals); none: scalars only.
@@ -67,7 +78,7 @@ const EXIT_OK: u8 = 0;
 /// The scenario ran, but a fault occurred.
 const EXIT_FAULT: u8 = 1;
 /// A scenario, preset, table, cycle file or argument was wrong.
-const EXIT_BAD_INPUT: u8 = 2;
+pub(crate) const EXIT_BAD_INPUT: u8 = 2;
 /// Ctrl-C; the trace and summary cover what ran.
 const EXIT_INTERRUPTED: u8 = 130;
 
@@ -150,6 +161,25 @@ fn run(
     })
 }
 
+fn compare_cmd(paths: &[PathBuf], json: bool) -> Result<u8> {
+    let summaries = match compare::run_all(paths)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, &summaries)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", compare::table(&summaries))?;
+    }
+    Ok(if summaries.iter().all(Summary::ok) {
+        EXIT_OK
+    } else {
+        EXIT_FAULT
+    })
+}
+
 fn validate(paths: &[PathBuf]) -> u8 {
     let mut code = EXIT_OK;
     for p in paths {
@@ -198,6 +228,7 @@ fn main() -> ExitCode {
             report.as_deref(),
         ),
         Command::Validate { scenarios } => Ok(validate(scenarios)),
+        Command::Compare { scenarios, json } => compare_cmd(scenarios, *json),
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
     };
     match result {

@@ -127,6 +127,11 @@ pub struct RawStation {
     pub min_voltage_v: Option<f64>,
     pub efficiency: Option<f64>,
     pub ramp_a_per_s: Option<f64>,
+    pub plug_in_s: Option<f64>,
+    pub handshake_s: Option<f64>,
+    pub insulation_test_s: Option<f64>,
+    pub precharge_s: Option<f64>,
+    pub unplug_s: Option<f64>,
 }
 
 /// A vehicle preset file (`assets/vehicles/*.toml`).

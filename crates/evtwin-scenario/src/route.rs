@@ -46,6 +46,27 @@ pub(crate) fn stations(
                 Between(0.5, 1.0),
             )?,
             ramp_a_per_s: num("ramp_a_per_s", s.ramp_a_per_s.unwrap_or(100.0), Positive)?,
+            plug_in_s: num(
+                "plug_in_s",
+                s.plug_in_s.unwrap_or(30.0),
+                Between(0.0, 3600.0),
+            )?,
+            handshake_s: num(
+                "handshake_s",
+                s.handshake_s.unwrap_or(8.0),
+                Between(0.0, 600.0),
+            )?,
+            insulation_test_s: num(
+                "insulation_test_s",
+                s.insulation_test_s.unwrap_or(10.0),
+                Between(0.0, 600.0),
+            )?,
+            precharge_s: num(
+                "precharge_s",
+                s.precharge_s.unwrap_or(2.0),
+                Between(0.0, 600.0),
+            )?,
+            unplug_s: num("unplug_s", s.unplug_s.unwrap_or(20.0), Between(0.0, 3600.0))?,
         };
         if station.min_voltage_v >= station.max_voltage_v {
             return Err(FileError::at_path(

@@ -159,12 +159,35 @@ pub fn run<W: Write>(
     Ok(RunOutput { summary, trace })
 }
 
+/// Range from a full pack at this run's consumption: the usable energy (the SOC
+/// window above the cold-capacity floor at the pack's end temperature, at nominal
+/// energy) over the chemical energy used per km. None before the car has moved or
+/// when nothing was drawn.
+fn estimated_range_km(twin: &Twin) -> Option<f64> {
+    let cfg = twin.config();
+    let km = twin.stats().distance_m / 1000.0;
+    let chemical_wh = twin.stats().off_charger_chemical_j / 3600.0;
+    if km <= 0.0 || chemical_wh <= 0.0 {
+        return None;
+    }
+    let t = twin.pack().temp_mean_c();
+    let floor = cfg
+        .pack
+        .cell
+        .capacity_vs_temp
+        .as_ref()
+        .map_or(0.0, |c| c.soc_floor(t));
+    let usable = (cfg.vehicle.soc_max - floor.max(cfg.vehicle.soc_min)).max(0.0);
+    Some(usable * twin.pack().nominal_energy_wh() / (chemical_wh / km))
+}
+
 fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
     ChargeStopSummary {
         leg: r.leg,
         station: r.station.clone(),
         start_s: r.start_s,
         duration_s: r.duration_s,
+        setup_s: r.setup_s,
         soc_start_pct: r.soc_start * 100.0,
         soc_end_pct: r.soc_end * 100.0,
         energy_grid_kwh: r.energy_grid_wh / 1000.0,
@@ -215,6 +238,11 @@ fn summarize(
             capacity_ah: cfg.pack.cell.capacity_ah * cfg.pack.parallel as f64,
             nominal_energy_kwh: pack.nominal_energy_wh() / 1000.0,
             nominal_voltage_v: pack.nominal_voltage_v(),
+            mass_kg: pack.mass_kg(),
+            cell_wh_per_kg: cfg.pack.cell.wh_per_kg(),
+            cell_wh_per_l: cfg.pack.cell.wh_per_l(),
+            pack_wh_per_kg: pack.nominal_energy_wh() / pack.mass_kg(),
+            pack_wh_per_l: pack.nominal_energy_wh() / pack.volume_l(),
         },
         status: status.to_owned(),
         distance_km,
@@ -223,8 +251,11 @@ fn summarize(
         energy_kwh: kwh(s.off_charger_terminal_j),
         energy_wh_per_km: (distance_km > 0.0)
             .then(|| s.off_charger_terminal_j / 3600.0 / distance_km),
+        estimated_range_km: estimated_range_km(twin),
+        ambient_c: cfg.ambient_c,
         soc_start_pct: soc_start * 100.0,
         soc_end_pct: pack.soc() * 100.0,
+        soc_shown_end_pct: twin.bms().output().soc * 100.0,
         soc_min_pct: s.soc_min * 100.0,
         peak_power_kw: s.peak_discharge_w / 1000.0,
         mean_power_kw: if driving_s > 0.0 {
@@ -238,6 +269,8 @@ fn summarize(
         trace_miss_s: secs(s.trace_miss_steps),
         trace_miss_spells: s.trace_miss_spells,
         powertrain_limited_s: secs(s.limited_steps),
+        plating_ratio_max: s.plating_ratio_max,
+        plating_over_s: secs(s.plating_over_steps),
         charge_stops: stops.iter().map(stop_summary).collect(),
         faults: faults
             .iter()
@@ -259,6 +292,8 @@ fn summarize(
             motor_loss_kwh: kwh(l.motor_loss_j),
             transmission_loss_kwh: kwh(l.transmission_loss_j),
             aux_kwh: kwh(l.aux_j),
+            thermal_kwh: kwh(l.thermal_j),
+            balancing_kwh: kwh(l.balancing_j),
             regen_kwh: kwh(l.regen_j),
             charger_dc_kwh: kwh(l.charger_dc_j),
         },

@@ -20,6 +20,16 @@ pub struct PackSummary {
     pub nominal_energy_kwh: f64,
     /// Nominal voltage, V.
     pub nominal_voltage_v: f64,
+    /// Pack mass (cells over the cell-to-pack ratio), kg.
+    pub mass_kg: f64,
+    /// Cell energy per mass, Wh/kg.
+    pub cell_wh_per_kg: f64,
+    /// Cell energy per volume, Wh/L.
+    pub cell_wh_per_l: f64,
+    /// Pack energy per mass, Wh/kg.
+    pub pack_wh_per_kg: f64,
+    /// Pack energy per volume, Wh/L.
+    pub pack_wh_per_l: f64,
 }
 
 /// One charge stop.
@@ -31,8 +41,10 @@ pub struct ChargeStopSummary {
     pub station: String,
     /// Plug-in time, s.
     pub start_s: f64,
-    /// Time connected, s.
+    /// Time at the station, plug-in to unplug, s.
     pub duration_s: f64,
+    /// Plug-in to first current (handshake, insulation test, precharge), s.
+    pub setup_s: f64,
     /// SOC at plug-in, %.
     pub soc_start_pct: f64,
     /// SOC at unplug, %.
@@ -92,8 +104,12 @@ pub struct EnergyBreakdown {
     pub motor_loss_kwh: f64,
     /// Gear losses.
     pub transmission_loss_kwh: f64,
-    /// Auxiliaries and HVAC.
+    /// Auxiliaries and HVAC (the pack's thermal system included).
     pub aux_kwh: f64,
+    /// Of which the pack's thermal system (heater, chiller, pump).
+    pub thermal_kwh: f64,
+    /// Bled by cell balancing.
+    pub balancing_kwh: f64,
     /// Regenerated into the bus.
     pub regen_kwh: f64,
     /// DC energy from chargers.
@@ -138,10 +154,18 @@ pub struct Summary {
     pub energy_kwh: f64,
     /// Of which per km, Wh/km (null before the car has moved).
     pub energy_wh_per_km: Option<f64>,
+    /// Range from a full pack at this drive's consumption and the pack's end
+    /// temperature: usable energy (the SOC window above the cold-capacity floor)
+    /// over chemical energy per km, as SAE J1634's shortened test extrapolates, km.
+    pub estimated_range_km: Option<f64>,
+    /// Ambient temperature of the scenario, °C.
+    pub ambient_c: f64,
     /// SOC at the start, %.
     pub soc_start_pct: f64,
     /// SOC at the end, %.
     pub soc_end_pct: f64,
+    /// SOC the BMS shows at the end, %.
+    pub soc_shown_end_pct: f64,
     /// Lowest SOC, %.
     pub soc_min_pct: f64,
     /// Highest discharge power at the terminals, kW.
@@ -160,6 +184,10 @@ pub struct Summary {
     pub trace_miss_spells: u32,
     /// Time motor or battery limits cut the acceleration, s.
     pub powertrain_limited_s: f64,
+    /// Highest charge current over the plating / dendrite limit (above 1: harm).
+    pub plating_ratio_max: f64,
+    /// Time charged above the plating / dendrite limit, s.
+    pub plating_over_s: f64,
     /// Charge stops in order.
     pub charge_stops: Vec<ChargeStopSummary>,
     /// Faults in order.
@@ -193,6 +221,14 @@ impl Summary {
     #[must_use]
     pub fn render_text(&self) -> String {
         let mut o = String::new();
+        self.render_trip(&mut o);
+        self.render_pack(&mut o);
+        self.render_stops(&mut o);
+        self.render_outcome(&mut o);
+        o
+    }
+
+    fn render_trip(&self, o: &mut String) {
         let p = &self.pack;
         let _ = writeln!(o, "{} — {}", self.scenario, self.status);
         let _ = writeln!(
@@ -232,11 +268,42 @@ impl Summary {
             "  power        peak {:.1} kW, mean {:.1} kW driving, regen peak {:.1} kW",
             self.peak_power_kw, self.mean_power_kw, self.peak_regen_kw
         );
+    }
+
+    fn render_pack(&self, o: &mut String) {
+        let p = &self.pack;
         let _ = writeln!(
             o,
-            "  cells        peak {:.1} °C (group {})",
-            self.peak_cell_temp_c, self.peak_cell_temp_group
+            "  pack         {:.0} kg; cells {:.0} Wh/kg, {:.0} Wh/L; pack {:.0} Wh/kg, {:.0} Wh/L",
+            p.mass_kg, p.cell_wh_per_kg, p.cell_wh_per_l, p.pack_wh_per_kg, p.pack_wh_per_l
         );
+        let _ = writeln!(
+            o,
+            "  cells        peak {:.1} °C (group {}); pack thermal system {:.2} kWh",
+            self.peak_cell_temp_c, self.peak_cell_temp_group, self.energy_breakdown.thermal_kwh
+        );
+        if let Some(r) = self.estimated_range_km {
+            let _ = writeln!(
+                o,
+                "  range        {r:.0} km estimated at this consumption and temperature"
+            );
+        }
+        let risk = if self.plating_over_s > 0.0 {
+            format!(
+                "above 1 for {:.0} s: lithium plating / dendrite risk",
+                self.plating_over_s
+            )
+        } else {
+            "within the limit".to_owned()
+        };
+        let _ = writeln!(
+            o,
+            "  plating      peak ratio {:.2}, {risk}",
+            self.plating_ratio_max
+        );
+    }
+
+    fn render_stops(&self, o: &mut String) {
         if self.charge_stops.is_empty() {
             let _ = writeln!(o, "  charging     no stops");
         }
@@ -244,6 +311,7 @@ impl Summary {
             let t1080 = c
                 .time_10_to_80_s
                 .map_or_else(String::new, |t| format!(", 10→80 % {}", ms(t)));
+            let t1080 = format!("{t1080}, setup {}", ms(c.setup_s));
             let _ = writeln!(
                 o,
                 "  charge {:<5} {} {:.1} % → {:.1} % in {}{t1080}; {:.1} kWh into the pack, {:.1} kWh from the grid; peak {:.0} kW, mean {:.0} kW ({})",
@@ -259,6 +327,9 @@ impl Summary {
                 c.end
             );
         }
+    }
+
+    fn render_outcome(&self, o: &mut String) {
         if self.trace_miss_s > 0.0 {
             let _ = writeln!(
                 o,
@@ -285,6 +356,5 @@ impl Summary {
             "  simulated    {} steps in {:.2} s wall ({:.0}× real time)",
             perf.steps, perf.wall_time_s, perf.realtime_factor
         );
-        o
     }
 }

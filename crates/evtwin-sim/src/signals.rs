@@ -97,6 +97,7 @@ scalars! {
     ThermalChillerW => "thermal.chiller_w", "W", "heat taken out by the chiller";
     ThermalPowerW => "thermal.power_w", "W", "electric power of heater, chiller and pump";
     ChargerConnected => "charger.connected", "1", "1 while plugged in";
+    ChargerPhase => "charger.phase", "1", "0 none, 1 plug-in, 2 handshake, 3 insulation test, 4 precharge, 5 ramp, 6 charging, 7 taper, 8 stopping, 9 unplug, 10 done";
     ChargerPowerW => "charger.dc_power_w", "W", "DC power from the station";
     ChargerGridPowerW => "charger.grid_power_w", "W", "power drawn from the grid";
     EnergyChemicalWh => "energy.chemical_wh", "Wh", "chemical energy out of the cells (OCV × charge)";
@@ -339,6 +340,7 @@ mod tests {
                 "contactor_state",
                 "fault_code",
                 "mode",
+                "phase",
             ];
             assert!(
                 known.iter().any(|k| tail.ends_with(k)) || flags.contains(&tail),

@@ -407,7 +407,14 @@ impl Pack {
     /// plates or grows dendrites (0 while discharging).
     #[must_use]
     pub fn plating_ratio(&self) -> f64 {
-        (-self.last.current_a).max(0.0) / self.plating_limit_a
+        // A comparison, not `f64::max`: which zero `max(-0.0, 0.0)` gives differs
+        // between build profiles, and the trace would show it.
+        let i = self.last.current_a;
+        if i < 0.0 {
+            -i / self.plating_limit_a
+        } else {
+            0.0
+        }
     }
 
     /// Mass of the pack: the cells over their share of it, kg.

@@ -289,9 +289,26 @@ impl Pack {
     }
 
     fn group_voltages(&self) -> Vec<f64> {
-        (0..self.groups())
-            .map(|g| self.group_voltage_v(g))
-            .collect()
+        let mut v = Vec::new();
+        self.group_voltages_into(&mut v);
+        v
+    }
+
+    /// Writes every group's terminal voltage (end of the last step) into `out`, V.
+    pub fn group_voltages_into(&self, out: &mut Vec<f64>) {
+        let n = self.groups();
+        let s = &self.slow;
+        let i = self.last.current_a;
+        let (a, b, r0) = (&s.ocv_a[..n], &s.ocv_b[..n], &s.r0[..n]);
+        let (z, v1, v2) = (&self.soc[..n], &self.v1[..n], &self.v2[..n]);
+        out.clear();
+        out.extend((0..n).map(|g| a[g] + b[g] * z[g] - i * r0[g] + v1[g] + v2[g]));
+    }
+
+    /// Writes every group's temperature into `out`, °C.
+    pub fn group_temps_into(&self, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend_from_slice(&self.temp_c);
     }
 
     /// Pack terminal voltage at the end of the last step, V.

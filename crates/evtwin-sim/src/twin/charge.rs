@@ -1,8 +1,9 @@
-//! Charge-stop steps: the car stands, the station feeds the pack and the
-//! auxiliaries, bounded by what the pack accepts and by the station's ratings.
+//! Charge-stop steps: the car stands at the station; the session goes through its
+//! phases; while current flows the station feeds the pack and the auxiliaries,
+//! bounded by what the pack's BMS accepts and by the station's ratings.
 
 use super::{FaultCode, Twin};
-use crate::charger::{ChargeEnd, Session};
+use crate::charger::{ChargeEnd, Phase, Session};
 use crate::route::LegKind;
 use crate::signals::Input;
 
@@ -27,7 +28,8 @@ impl Twin {
             return false;
         }
         if self.session.is_none() {
-            let s = Session::new(leg.station.clone(), index, self.time_s(), self.pack.soc());
+            let socs = (self.pack.soc(), self.bms.output().soc);
+            let s = Session::new(leg.station.clone(), index, self.time_s(), socs);
             let ocv = self.pack.ocv_v();
             if !s.compatible(ocv) {
                 let st = s.station();
@@ -49,27 +51,31 @@ impl Twin {
         };
         let op = self.pack.operating_point();
         let load = self.aux_power(ambient_c);
-        let aux_w = load.total_w;
         let limits = self.limits(&op);
-        // What the pack accepts: cell voltage, C-rate and a BMS's limit (in
+        // What the pack accepts: cell voltage, C-rate and the BMS's limit (in
         // `limits.charge_a`), its power rating, and a charger controller's setpoint.
         let pack_limit_a = limits
             .charge_a
             .min(op.charge_current_for_power(limits.charge_w))
             .min(self.inputs.cap(Input::ChargerCurrentSetpointA));
-        let step = session.step(&op, pack_limit_a, aux_w, dt);
-        self.pack.commit(&op, step.pack_current_a);
+        let step = session.step(&op, pack_limit_a, load.total_w, dt);
+        // While the station delivers it feeds the auxiliaries; otherwise the pack does.
+        let pack_current = if step.phase.delivering() {
+            -step.charge_current_a
+        } else {
+            op.current_for_power(load.total_w)
+        };
+        self.pack.commit(&op, pack_current);
         let e = self.pack.last().energy;
-        let soc = self.pack.soc();
         let time_end_s = (self.steps + 1) as f64 * dt;
-        session.record(&step, -e.terminal_j, soc, time_end_s, dt);
+        let socs = (self.pack.soc(), self.bms.output().soc);
+        session.record(&step, -e.terminal_j, socs, time_end_s, dt);
         let elapsed_s = session.report.duration_s;
-        self.session = Some(session);
-        self.book_battery(aux_w, load.thermal_w, dt);
+        self.book_battery(load.total_w, load.thermal_w, dt);
         self.ledger.charger_dc_j += step.dc_power_w * dt;
         self.ledger.grid_j += step.grid_power_w * dt;
         self.flows = super::drive::Flows {
-            aux_w,
+            aux_w: load.total_w,
             hvac_w: load.hvac_w,
             thermal_w: load.thermal_w,
             ambient_c,
@@ -77,23 +83,33 @@ impl Twin {
             charger_dc_w: step.dc_power_w,
             charger_grid_w: step.grid_power_w,
             charging: true,
+            charger_phase: step.phase.code(),
             limits,
             ..super::drive::Flows::default()
         };
-        let one_c = self.pack.mean_group_capacity_ah();
-        // The BMS's estimate decides when the target is reached, as in a car.
-        let end = if self.bms.output().soc >= until {
-            Some(ChargeEnd::TargetSoc)
-        } else if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt) {
-            Some(ChargeEnd::Duration)
-        } else if op.voltage_charge_limit_a < FULL_TAPER_C * one_c {
-            Some(ChargeEnd::Full)
-        } else {
-            None
-        };
-        if let Some(end) = end {
+        if matches!(step.phase, Phase::Ramp | Phase::Charging | Phase::Taper) {
+            let one_c = self.pack.mean_group_capacity_ah();
+            // The BMS's estimate decides when the target is reached, as in a car.
+            let end = if self.bms.output().soc >= until {
+                Some(ChargeEnd::TargetSoc)
+            } else if op.voltage_charge_limit_a < FULL_TAPER_C * one_c {
+                Some(ChargeEnd::Full)
+            } else {
+                None
+            };
+            if let Some(end) = end {
+                session.stop(end);
+            }
+        }
+        if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt) {
+            session.stop(ChargeEnd::Duration);
+        }
+        let done = session.phase() == Phase::Done;
+        let end = session.report.end;
+        self.session = Some(session);
+        if done {
             self.end_session(end);
         }
-        end.is_some()
+        done
     }
 }

@@ -148,11 +148,9 @@ impl Twin {
         let n = self.pack.groups();
         let inj = &self.injected;
         let (mut v, mut t) = std::mem::take(&mut self.sensor_buf);
-        v.clear();
-        t.clear();
-        v.extend((0..n).map(|g| self.pack.group_voltage_v(g)));
+        self.pack.group_voltages_into(&mut v);
         let pack_v: f64 = v.iter().sum();
-        t.extend((0..n).map(|g| self.pack.group_temp_c(g)));
+        self.pack.group_temps_into(&mut t);
         for &(g, dv) in &inj.cell_v_offset {
             v[g] += dv;
         }

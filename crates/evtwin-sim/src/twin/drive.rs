@@ -28,6 +28,7 @@ pub(super) struct Flows {
     pub charger_dc_w: f64,
     pub charger_grid_w: f64,
     pub charging: bool,
+    pub charger_phase: f64,
     pub limits: Limits,
 }
 
@@ -346,6 +347,7 @@ impl Twin {
             charger_dc_w: 0.0,
             charger_grid_w: 0.0,
             charging: false,
+            charger_phase: 0.0,
             limits,
         };
     }

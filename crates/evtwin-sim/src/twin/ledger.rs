@@ -52,6 +52,9 @@ pub struct Stats {
     pub driving_steps: u64,
     /// Net terminal energy while not charging, J.
     pub off_charger_terminal_j: f64,
+    /// Net chemical energy while not charging (cell losses and balancing
+    /// included), J.
+    pub off_charger_chemical_j: f64,
     /// Terminal energy on driving legs, J.
     pub driving_terminal_j: f64,
     /// Lowest pack SOC, 0…1.
@@ -88,6 +91,7 @@ impl Twin {
         s.distance_m = self.position_m;
         if !charging {
             s.off_charger_terminal_j += last.energy.terminal_j;
+            s.off_charger_chemical_j += last.energy.chemical_j;
         }
         if driving {
             s.driving_steps += 1;

@@ -121,6 +121,7 @@ impl Twin {
             Scalar::ThermalChillerW => self.thermal_cmd.coolant.chiller_w,
             Scalar::ThermalPowerW => f.thermal_w,
             Scalar::ChargerConnected => flag(f.charging),
+            Scalar::ChargerPhase => f.charger_phase,
             Scalar::ChargerPowerW => f.charger_dc_w,
             Scalar::ChargerGridPowerW => f.charger_grid_w,
             Scalar::EnergyChemicalWh => l.chemical_j / J_PER_WH,
