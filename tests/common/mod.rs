@@ -32,15 +32,30 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Every shipped scenario file, sorted.
-pub fn shipped_scenarios() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
+/// Every shipped scenario file, sorted: the top level of `scenarios/`, and with
+/// `studies` also its study folders.
+pub fn shipped_scenarios_in(studies: bool) -> Vec<PathBuf> {
+    let mut dirs = vec![root().join("scenarios")];
+    let mut v = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if studies {
+                    dirs.push(p);
+                }
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                v.push(p);
+            }
+        }
+    }
     v.sort();
     v
+}
+
+/// Every shipped scenario, studies included.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    shipped_scenarios_in(true)
 }
 
 /// `../shared/data/<rel>`.
