@@ -21,6 +21,18 @@ pub(crate) fn bms(d: &Docs, b: &RawBms) -> Result<BmsSpec, FileError> {
         tick_s: ms("tick_ms", b.tick_ms, 100.0)?,
         plating_margin: num("plating_margin", b.plating_margin, 0.9, Between(0.1, 2.0))?,
         temp_derate_band_k: num("temp_derate_band_k", b.temp_derate_band_k, 5.0, NonNegative)?,
+        low_soc_derate: num(
+            "low_soc_derate_pct",
+            b.low_soc_derate_pct,
+            10.0,
+            Between(0.0, 100.0),
+        )? / 100.0,
+        low_soc_dcl_share: num(
+            "low_soc_dcl_share",
+            b.low_soc_dcl_share,
+            0.3,
+            Between(0.0, 1.0),
+        )?,
         current_sensor_gain_error: num(
             "current_sensor_gain_error_pct",
             b.current_sensor_gain_error_pct,

@@ -5,6 +5,7 @@
 
 mod contactor;
 mod faults;
+mod limits;
 mod soc;
 
 use crate::cell::CellSpec;
@@ -22,6 +23,10 @@ pub struct BmsSpec {
     /// Limits fall linearly from full, this far inside the cell's temperature
     /// window, to a tenth at its edge and to zero this far outside, K.
     pub temp_derate_band_k: f64,
+    /// Below this estimated SOC the discharge limit falls linearly…
+    pub low_soc_derate: f64,
+    /// …to this share of itself at SOC 0.
+    pub low_soc_dcl_share: f64,
     /// Current sensor gain error (0.003 reads 0.3 % high).
     pub current_sensor_gain_error: f64,
     /// Current sensor offset, A.
@@ -133,24 +138,6 @@ impl Readings {
             }
         }
         r
-    }
-}
-
-/// Share of the rated current allowed at the edge of a temperature window: enough
-/// to run the pack's own heater or cooling.
-const EDGE_SHARE: f64 = 0.1;
-
-/// Current share at `x` kelvin inside a window edge (negative: outside): full from
-/// `width` inside, [`EDGE_SHARE`] at the edge, nothing from `width` outside.
-fn band(x: f64, width: f64) -> f64 {
-    if width <= 0.0 {
-        return if x >= 0.0 { 1.0 } else { 0.0 };
-    }
-    let u = (x / width).clamp(-1.0, 1.0);
-    if u >= 0.0 {
-        EDGE_SHARE + (1.0 - EDGE_SHARE) * u
-    } else {
-        EDGE_SHARE * (1.0 + u)
     }
 }
 
@@ -272,35 +259,21 @@ impl Bms {
             t_mean,
             &c.table,
         );
-        self.limits(t_min, t_max, s.plating_limit_a);
+        self.limits(&limits::Inputs {
+            t_min,
+            t_max,
+            // The coldest cell has the highest resistance: the cautious one.
+            t_resistance: if t_min.is_finite() { t_min } else { t_mean },
+            v_min,
+            v_max,
+            measured_a,
+            plating_limit_a: s.plating_limit_a,
+        });
         self.balance(s.cell_v, measured_a, v_min);
         self.out.soc = self.soc.soc();
         self.out.contactors = self.contactors.state();
         self.out.worst_fault = self.faults.worst();
         raised
-    }
-
-    fn limits(&mut self, t_min: f64, t_max: f64, plating_limit_a: f64) {
-        let c = &self.cell;
-        let t = &c.temperature;
-        let b = self.spec.temp_derate_band_k;
-        let rated_a = c.capacity_ah * self.parallel;
-        let charge_window = band(t_min - t.charge_min_c, b).min(band(t.charge_max_c - t_max, b));
-        let discharge_window =
-            band(t_min - t.discharge_min_c, b).min(band(t.discharge_max_c - t_max, b));
-        let mut ccl = (rated_a * c.max_charge_c * charge_window)
-            .min(self.spec.plating_margin * plating_limit_a);
-        let mut dcl = rated_a * c.max_discharge_c * discharge_window;
-        match self.faults.worst().map(BmsFault::severity) {
-            Some(Severity::Critical) => (ccl, dcl) = (0.0, 0.0),
-            Some(Severity::Warning) => (ccl, dcl) = (0.5 * ccl, 0.5 * dcl),
-            None => {}
-        }
-        if self.contactors.state() != ContactorState::Closed {
-            (ccl, dcl) = (0.0, 0.0);
-        }
-        self.out.ccl_a = ccl;
-        self.out.dcl_a = dcl;
     }
 
     /// Passive balancing: while charging or resting, bleed every group more than the

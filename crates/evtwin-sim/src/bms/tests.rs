@@ -7,6 +7,8 @@ fn bms_spec() -> BmsSpec {
         tick_s: 0.1,
         plating_margin: 0.9,
         temp_derate_band_k: 5.0,
+        low_soc_derate: 0.1,
+        low_soc_dcl_share: 0.3,
         current_sensor_gain_error: 0.0,
         current_sensor_offset_a: 0.0,
         rest_current_a: 1.0,
@@ -88,6 +90,61 @@ fn limits_follow_the_temperature_window_and_the_plating_margin() {
     };
     b.tick(&s);
     assert!((b.output().ccl_a - 9.0).abs() < 1e-12);
+}
+
+#[test]
+fn limits_follow_the_cell_voltages_and_the_soc_estimate() {
+    // Groups of two test cells: R0 = 10 mΩ / 2 = 5 mΩ at 25 °C (× 4 at −20 °C).
+    let mut b = bms(4);
+    let mut r = Readings::normal(4);
+    // Charging at 10 A with the highest group at 4.17 V: it may take 0.03 V / 5 mΩ
+    // more, 16 A in all.
+    r.v[2] = 4.17;
+    r.current_a = -10.0;
+    b.tick(&r.sensors());
+    assert!(
+        (b.output().ccl_a - 16.0).abs() < 1e-9,
+        "{}",
+        b.output().ccl_a
+    );
+    // Constant voltage: at 4.2 V the limit is the current flowing, so it follows
+    // the taper instead of collapsing.
+    r.v[2] = 4.2;
+    r.current_a = -8.0;
+    b.tick(&r.sensors());
+    assert!(
+        (b.output().ccl_a - 8.0).abs() < 1e-9,
+        "{}",
+        b.output().ccl_a
+    );
+    // Discharging 5 A with the lowest group at 2.9 V: 0.1 V / 5 mΩ more, 25 A.
+    let mut r = Readings::normal(4);
+    r.v[0] = 2.9;
+    r.current_a = 5.0;
+    b.tick(&r.sensors());
+    assert!(
+        (b.output().dcl_a - 25.0).abs() < 1e-9,
+        "{}",
+        b.output().dcl_a
+    );
+    // At −20 °C (inside the −30 °C discharge window) R0 is four times higher.
+    r.t = vec![-20.0; 4];
+    b.tick(&r.sensors());
+    assert!(
+        (b.output().dcl_a - 10.0).abs() < 1e-9,
+        "{}",
+        b.output().dcl_a
+    );
+    // Below 10 % estimated SOC the 50 A discharge limit falls toward 30 % of
+    // itself at 0: at 5 %, 0.3 + 0.7 × 0.5 = 65 %.
+    let mut low = Bms::new(bms_spec(), test_cell(), 2, 4, 0.05, true);
+    low.tick(&Readings::normal(4).sensors());
+    assert!(
+        (low.output().dcl_a - 32.5).abs() < 1e-9,
+        "{}",
+        low.output().dcl_a
+    );
+    assert_eq!(low.output().ccl_a, 20.0);
 }
 
 /// Ticks until the contactors are open; returns the time taken, s.
