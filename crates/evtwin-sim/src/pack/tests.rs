@@ -275,6 +275,42 @@ fn neighbours_share_a_hot_spot() {
 }
 
 #[test]
+fn the_thermal_network_conserves_energy() {
+    // Heat stored in the groups and the coolant changes by exactly the cells' heat,
+    // plus the heater, minus the chiller and what leaves to ambient.
+    let mut pack = Pack::new(spec(6, 2, 3.0), init(0.7), &mut Rng::new(7), 0.01, 100).unwrap();
+    let stored = |p: &Pack| {
+        let groups: f64 = (0..p.groups())
+            .map(|g| p.group_temp_c(g) / p.inv_heat_cap[g])
+            .sum();
+        groups + p.coolant_temp_c() * p.spec.thermal.coolant_heat_capacity_j_per_k
+    };
+    let before = stored(&pack);
+    let (mut cells_j, mut net_in_j) = (0.0, 0.0);
+    for tick in 0..6_000 {
+        for _ in 0..10 {
+            step(&mut pack, 40.0);
+            cells_j += pack.last().heat_w * 0.01;
+        }
+        let input = CoolantInput {
+            heater_w: if tick < 3_000 { 800.0 } else { 0.0 },
+            chiller_w: if tick >= 3_000 { 500.0 } else { 0.0 },
+            radiator_open: tick % 2 == 0,
+            ambient_c: -5.0,
+        };
+        let flows = pack.thermal_step(0.1, &input);
+        net_in_j += (input.heater_w - input.chiller_w - flows.coolant_to_ambient_w) * 0.1;
+    }
+    let change = stored(&pack) - before;
+    assert!(cells_j > 1_000.0, "{cells_j}");
+    assert!(
+        (change - (cells_j + net_in_j)).abs() < 1e-9 * before.abs(),
+        "stored {change} J, in {} J",
+        cells_j + net_in_j
+    );
+}
+
+#[test]
 fn bad_designs_are_rejected() {
     let mut s = spec(0, 1, 0.0);
     assert_eq!(
