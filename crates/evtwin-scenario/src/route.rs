@@ -30,6 +30,10 @@ pub(crate) fn stations(
     for (name, s) in raw {
         let at = |key: &str| toml_path!["stations", name.as_str(), key];
         let num = |key: &str, v: f64, rule| checked(src, &at(key), key, v, rule);
+        // A phase's duration: at most `max_s`, `default_s` when not given.
+        let secs = |key: &str, v: Option<f64>, default_s: f64, max_s: f64| {
+            num(key, v.unwrap_or(default_s), Between(0.0, max_s))
+        };
         let station = Station {
             name: name.clone(),
             max_power_w: num("max_power_kw", s.max_power_kw, Positive)? * 1000.0,
@@ -46,27 +50,11 @@ pub(crate) fn stations(
                 Between(0.5, 1.0),
             )?,
             ramp_a_per_s: num("ramp_a_per_s", s.ramp_a_per_s.unwrap_or(100.0), Positive)?,
-            plug_in_s: num(
-                "plug_in_s",
-                s.plug_in_s.unwrap_or(30.0),
-                Between(0.0, 3600.0),
-            )?,
-            handshake_s: num(
-                "handshake_s",
-                s.handshake_s.unwrap_or(8.0),
-                Between(0.0, 600.0),
-            )?,
-            insulation_test_s: num(
-                "insulation_test_s",
-                s.insulation_test_s.unwrap_or(10.0),
-                Between(0.0, 600.0),
-            )?,
-            precharge_s: num(
-                "precharge_s",
-                s.precharge_s.unwrap_or(2.0),
-                Between(0.0, 600.0),
-            )?,
-            unplug_s: num("unplug_s", s.unplug_s.unwrap_or(20.0), Between(0.0, 3600.0))?,
+            plug_in_s: secs("plug_in_s", s.plug_in_s, 30.0, 3600.0)?,
+            handshake_s: secs("handshake_s", s.handshake_s, 8.0, 600.0)?,
+            insulation_test_s: secs("insulation_test_s", s.insulation_test_s, 10.0, 600.0)?,
+            precharge_s: secs("precharge_s", s.precharge_s, 2.0, 600.0)?,
+            unplug_s: secs("unplug_s", s.unplug_s, 20.0, 3600.0)?,
         };
         if station.min_voltage_v >= station.max_voltage_v {
             return Err(FileError::at_path(
