@@ -205,30 +205,16 @@ fn charge(
         let msg = "a charge stop needs until_soc_pct, max_duration_min or both";
         return Err(FileError::at_path(src, at, msg));
     }
-    let until_soc = c
-        .until_soc_pct
-        .map(|v| {
-            checked(
-                src,
-                &key(at, "until_soc_pct"),
-                "until_soc_pct",
-                v,
-                Rule::Between(1.0, 100.0),
-            )
-        })
-        .transpose()?;
-    let max_min = c
-        .max_duration_min
-        .map(|v| {
-            checked(
-                src,
-                &key(at, "max_duration_min"),
-                "max_duration_min",
-                v,
-                Rule::Between(1e-3, MAX_CHARGE_MIN),
-            )
-        })
-        .transpose()?;
+    // An optional number, checked where it is given.
+    let opt = |k: &str, v: Option<f64>, rule| {
+        v.map(|v| checked(src, &key(at, k), k, v, rule)).transpose()
+    };
+    let until_soc = opt("until_soc_pct", c.until_soc_pct, Rule::Between(1.0, 100.0))?;
+    let max_min = opt(
+        "max_duration_min",
+        c.max_duration_min,
+        Rule::Between(1e-3, MAX_CHARGE_MIN),
+    )?;
     Ok(LegKind::Charge(ChargeLeg {
         station,
         until_soc: until_soc.map(|s| s / 100.0),
