@@ -171,15 +171,19 @@ impl Session {
         dt_s: f64,
     ) -> ChargeStep {
         self.phase_s += dt_s;
-        let st = self.station.clone();
-        match self.phase {
-            Phase::PlugIn => self.advance(Phase::Handshake, st.plug_in_s),
-            Phase::Handshake => self.advance(Phase::InsulationTest, st.handshake_s),
-            Phase::InsulationTest => self.advance(Phase::Precharge, st.insulation_test_s),
-            Phase::Precharge => self.advance(Phase::Ramp, st.precharge_s),
-            Phase::Unplug => self.advance(Phase::Done, st.unplug_s),
-            _ => {}
+        let st = &self.station;
+        let timed = match self.phase {
+            Phase::PlugIn => Some((Phase::Handshake, st.plug_in_s)),
+            Phase::Handshake => Some((Phase::InsulationTest, st.handshake_s)),
+            Phase::InsulationTest => Some((Phase::Precharge, st.insulation_test_s)),
+            Phase::Precharge => Some((Phase::Ramp, st.precharge_s)),
+            Phase::Unplug => Some((Phase::Done, st.unplug_s)),
+            _ => None,
+        };
+        if let Some((next, after_s)) = timed {
+            self.advance(next, after_s);
         }
+        let st = &self.station;
         let phase = self.phase;
         if !phase.delivering() {
             self.current_a = 0.0;
