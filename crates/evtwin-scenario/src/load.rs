@@ -159,28 +159,32 @@ fn vehicle_and_pack(
         .map_err(|m| docs.error(Section::Pack, "chemistry", m))?;
     let cell = crate::cell::cell(&cell_src, &cell_origin)?;
     let pack = build::pack(docs, &pack_raw, cell)?;
-    let soc_min = docs.num(
-        Section::Pack,
+    // A `[pack]` key with its default.
+    let num = |key: &str, v: Option<f64>, default: f64, rule| {
+        docs.num(Section::Pack, key, v.or(Some(default)), rule)
+    };
+    let soc_min = num(
         "soc_min_pct",
-        pack_raw.soc_min_pct.or(Some(0.0)),
+        pack_raw.soc_min_pct,
+        0.0,
         Rule::Between(0.0, 50.0),
     )? / 100.0;
-    let soc_max = docs.num(
-        Section::Pack,
+    let soc_max = num(
         "soc_max_pct",
-        pack_raw.soc_max_pct.or(Some(100.0)),
+        pack_raw.soc_max_pct,
+        100.0,
         Rule::Between(50.0, 100.0),
     )? / 100.0;
-    let initial_soc = docs.num(
-        Section::Pack,
+    let initial_soc = num(
         "initial_soc_pct",
-        pack_raw.initial_soc_pct.or(Some(90.0)),
+        pack_raw.initial_soc_pct,
+        90.0,
         Rule::Between(0.0, 100.0),
     )? / 100.0;
-    let initial_temp_c = docs.num(
-        Section::Pack,
+    let initial_temp_c = num(
         "initial_temp_c",
-        pack_raw.initial_temp_c.or(Some(ambient_c)),
+        pack_raw.initial_temp_c,
+        ambient_c,
         Rule::Between(-60.0, 80.0),
     )?;
     let cells = (pack.series * pack.parallel) as f64;
