@@ -48,6 +48,9 @@ scalars! {
     GradePct => "vehicle.grade_pct", "%", "road grade, rise over run";
     TraceMiss => "driver.trace_miss", "1", "1 while the car cannot follow its target";
     PowertrainLimited => "vehicle.powertrain_limited", "1", "1 while motor or battery limits cut the acceleration";
+    VcuContactorRequest => "vcu.contactor_request", "1", "VCU asks the BMS for HV: 1 close, 0 open (a real VCU's input when set)";
+    VcuMode => "vcu.mode", "1", "VCU mode: 0 off, 1 drive, 2 charge";
+    VcuPowerRequestW => "vcu.power_request_w", "W", "motor electric power the VCU requests (negative regenerating)";
     WheelPowerW => "vehicle.wheel_power_w", "W", "power at the wheels (negative braking)";
     DragPowerW => "vehicle.drag_power_w", "W", "aerodynamic drag power";
     RollingPowerW => "vehicle.rolling_power_w", "W", "rolling-resistance power";
@@ -87,10 +90,11 @@ scalars! {
     PlatingRatio => "pack.plating_ratio", "1", "charge current over the plating / dendrite limit (above 1: harm)";
     PlatingLimitA => "pack.plating_limit_a", "A", "charge current at which the first anode would plate or grow dendrites";
     BmsSocEstPct => "bms.soc_est_pct", "%", "SOC as the BMS estimates it";
+    BmsSohPct => "bms.soh_pct", "%", "state of health the BMS reports (no ageing model yet: 100)";
     BmsCclA => "bms.ccl_a", "A", "BMS charge current limit";
     BmsDclA => "bms.dcl_a", "A", "BMS discharge current limit";
     BmsContactorState => "bms.contactor_state", "1", "0 open, 1 precharging, 2 closed, 3 opening, 4 welded";
-    BmsFaultCode => "bms.fault_code", "1", "most severe active fault: 0 none, 1 OV, 2 UV, 3 OT, 4 UT, 5 OC, 6 isolation, 7 sensor, 8 welded";
+    BmsFaultCode => "bms.fault_code", "1", "most severe active fault: 0 none, 1 OV, 2 UV, 3 OT, 4 UT, 5 OC, 6 isolation, 7 sensor, 8 welded, 9 communication";
     BmsBalancingCount => "bms.balancing_count", "1", "groups being bled";
     ThermalMode => "thermal.mode", "1", "0 off, 1 heating, 2 cooling, 3 preconditioning";
     ThermalHeaterW => "thermal.heater_w", "W", "heat from the coolant heater";
@@ -100,6 +104,9 @@ scalars! {
     ChargerPhase => "charger.phase", "1", "0 none, 1 plug-in, 2 handshake, 3 insulation test, 4 precharge, 5 ramp, 6 charging, 7 taper, 8 stopping, 9 unplug, 10 done";
     ChargerPowerW => "charger.dc_power_w", "W", "DC power from the station";
     ChargerGridPowerW => "charger.grid_power_w", "W", "power drawn from the grid";
+    ChargerVoltageV => "charger.voltage_v", "V", "station output voltage (0 when not delivering)";
+    ChargerCurrentA => "charger.current_a", "A", "station output current (0 when not delivering)";
+    ChargerCurrentSetpointA => "charger.current_setpoint_a", "A", "current the charge controller asks of the station";
     EnergyChemicalWh => "energy.chemical_wh", "Wh", "chemical energy out of the cells (OCV × charge)";
     EnergyBatteryLossWh => "energy.battery_loss_wh", "Wh", "losses in R0 and the RC branches";
     EnergyTerminalWh => "energy.terminal_wh", "Wh", "net energy out of the pack terminals";
@@ -263,16 +270,22 @@ pub enum Input {
     AuxExtraW,
     /// A speed cap for the driver (e.g. from a real VCU), m/s.
     DriverSpeedCapMps,
+    /// A real VCU's contactor request: at least 0.5 asks the BMS to close.
+    VcuContactorRequest,
+    /// A real VCU's motor power request, W: traction takes at most this.
+    VcuPowerRequestW,
 }
 
 impl Input {
     /// Every input.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::BmsDischargeLimitA,
         Self::BmsChargeLimitA,
         Self::ChargerCurrentSetpointA,
         Self::AuxExtraW,
         Self::DriverSpeedCapMps,
+        Self::VcuContactorRequest,
+        Self::VcuPowerRequestW,
     ];
 
     /// Its name.
@@ -284,6 +297,8 @@ impl Input {
             Self::ChargerCurrentSetpointA => "charger.current_setpoint_a",
             Self::AuxExtraW => "aux.extra_w",
             Self::DriverSpeedCapMps => "driver.speed_cap_mps",
+            Self::VcuContactorRequest => "vcu.contactor_request",
+            Self::VcuPowerRequestW => "vcu.power_request_w",
         }
     }
 
@@ -338,6 +353,7 @@ mod tests {
                 "efficiency",
                 "connected",
                 "contactor_state",
+                "contactor_request",
                 "fault_code",
                 "mode",
                 "phase",

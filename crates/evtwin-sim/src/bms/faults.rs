@@ -19,6 +19,8 @@ pub enum BmsFault {
     SensorFailure,
     /// The contactors did not open when commanded.
     ContactorWelded,
+    /// A node the BMS depends on (a real VCU or charger controller) went silent.
+    Communication,
 }
 
 /// What the BMS does about a fault.
@@ -32,7 +34,7 @@ pub enum Severity {
 
 impl BmsFault {
     /// Every fault, in code order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::CellOverVoltage,
         Self::CellUnderVoltage,
         Self::CellOverTemperature,
@@ -41,6 +43,7 @@ impl BmsFault {
         Self::Isolation,
         Self::SensorFailure,
         Self::ContactorWelded,
+        Self::Communication,
     ];
 
     /// Numeric code (what a DBC signal would carry), from 1.
@@ -55,6 +58,7 @@ impl BmsFault {
             Self::Isolation => 6,
             Self::SensorFailure => 7,
             Self::ContactorWelded => 8,
+            Self::Communication => 9,
         }
     }
 
@@ -70,6 +74,7 @@ impl BmsFault {
             Self::Isolation => "isolation",
             Self::SensorFailure => "sensor_failure",
             Self::ContactorWelded => "contactor_welded",
+            Self::Communication => "communication",
         }
     }
 
@@ -125,7 +130,8 @@ impl FaultSpec {
             | BmsFault::SensorFailure => self.temperature_debounce_s,
             BmsFault::OverCurrent => self.current_debounce_s,
             BmsFault::Isolation => self.isolation_debounce_s,
-            BmsFault::ContactorWelded => 0.0,
+            // The bridge already waited out the message timeout.
+            BmsFault::ContactorWelded | BmsFault::Communication => 0.0,
         }
     }
 }
@@ -134,8 +140,8 @@ impl FaultSpec {
 /// Critical faults latch; warnings clear once their condition is gone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultMonitor {
-    held_s: [f64; 8],
-    active: [bool; 8],
+    held_s: [f64; BmsFault::ALL.len()],
+    active: [bool; BmsFault::ALL.len()],
 }
 
 impl FaultMonitor {

@@ -71,6 +71,8 @@ pub struct Sensors<'a> {
     pub want_hv: bool,
     /// The contacts are welded (an injected plant fault).
     pub welded: bool,
+    /// A node the BMS listens to has timed out on the bus.
+    pub comm_lost: bool,
 }
 
 /// The BMS's decisions after a tick.
@@ -233,6 +235,7 @@ impl Bms {
             BmsFault::Isolation => s.isolation_ohm < fs.isolation_min_ohm_per_v * s.pack_v,
             BmsFault::SensorFailure => sensor_failed,
             BmsFault::ContactorWelded => false,
+            BmsFault::Communication => s.comm_lost,
         };
         let mut raised = self.faults.update(fs, dt, present);
         let critical = self

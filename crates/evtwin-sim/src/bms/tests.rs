@@ -55,6 +55,7 @@ impl Readings {
             plating_limit_a: f64::INFINITY,
             want_hv: true,
             welded: false,
+            comm_lost: false,
         }
     }
 }

@@ -84,6 +84,13 @@ impl Twin {
             charger_grid_w: step.grid_power_w,
             charging: true,
             charger_phase: step.phase.code(),
+            charger_voltage_v: if step.phase.delivering() {
+                self.pack.voltage_v()
+            } else {
+                0.0
+            },
+            charger_current_a: step.charge_current_a,
+            charger_setpoint_a: finite_or_zero(pack_limit_a),
             limits,
             ..super::drive::Flows::default()
         };
@@ -112,4 +119,9 @@ impl Twin {
         }
         done
     }
+}
+
+/// A current limit as a setpoint: unbounded reads 0 (no setpoint), never negative.
+fn finite_or_zero(a: f64) -> f64 {
+    if a.is_finite() { a.max(0.0) } else { 0.0 }
 }

@@ -5,6 +5,7 @@
 use super::{FaultCode, Status, Twin};
 use crate::bms::{BmsFault, ContactorState, Sensors, Severity};
 use crate::route::LegKind;
+use crate::signals::Input;
 use crate::thermal::ThermalSituation;
 
 /// A fault put into the plant or its sensors from outside (a test, a fault panel,
@@ -130,6 +131,34 @@ impl Twin {
         !parked && self.status == Status::Running
     }
 
+    /// The VCU's contactor request: a real VCU's (an input) when set, else the car
+    /// being on.
+    pub(super) fn hv_wanted(&self) -> bool {
+        let real = self.inputs.get(Input::VcuContactorRequest);
+        if real.is_nan() {
+            self.car_on()
+        } else {
+            real >= 0.5
+        }
+    }
+
+    /// The VCU's mode: 0 off, 1 drive, 2 charge.
+    pub(super) fn vcu_mode(&self) -> f64 {
+        if self.session.is_some() {
+            2.0
+        } else if self.car_on() {
+            1.0
+        } else {
+            0.0
+        }
+    }
+
+    /// Tells the BMS whether a node it listens to has timed out on the bus (the
+    /// bridge decides; the BMS raises [`BmsFault::Communication`], which latches).
+    pub fn set_comm_lost(&mut self, lost: bool) {
+        self.comm_lost = lost;
+    }
+
     /// HV is available to the drivetrain and auxiliaries.
     pub(super) fn hv_on(&self) -> bool {
         self.bms.output().contactors == ContactorState::Closed
@@ -168,8 +197,9 @@ impl Twin {
             isolation_ohm: inj.isolation_ohm.unwrap_or(HEALTHY_ISOLATION_OHM),
             pack_v,
             plating_limit_a: self.pack.plating_limit_a(),
-            want_hv: self.car_on(),
+            want_hv: self.hv_wanted(),
             welded: inj.welded,
+            comm_lost: self.comm_lost,
         };
         let raised = self.bms.tick(&sensors);
         self.sensor_buf = (v, t);
@@ -263,6 +293,7 @@ fn fault_message(f: BmsFault) -> String {
         BmsFault::Isolation => "the HV isolation resistance is too low",
         BmsFault::SensorFailure => "a temperature sensor reads an implausible value",
         BmsFault::ContactorWelded => "the main contactors did not open: welded",
+        BmsFault::Communication => "a node on the bus stopped sending (message timeout)",
     };
     let action = match f.severity() {
         Severity::Critical => "BMS opens the contactors",

@@ -29,6 +29,9 @@ pub(super) struct Flows {
     pub charger_grid_w: f64,
     pub charging: bool,
     pub charger_phase: f64,
+    pub charger_voltage_v: f64,
+    pub charger_current_a: f64,
+    pub charger_setpoint_a: f64,
     pub limits: Limits,
 }
 
@@ -271,7 +274,10 @@ impl Twin {
         };
         let aux_w = load.total_w;
         let limits = self.limits(&op);
-        let elec_avail = (limits.discharge_w - aux_w).max(0.0);
+        // A real VCU's power request bounds traction.
+        let elec_avail = (limits.discharge_w - aux_w)
+            .min(self.inputs.cap(Input::VcuPowerRequestW))
+            .max(0.0);
         let wheel_max = pt
             .motor_peak_power_w
             .min(pt.traction_mech_for_electric_w(elec_avail))
@@ -348,6 +354,9 @@ impl Twin {
             charger_grid_w: 0.0,
             charging: false,
             charger_phase: 0.0,
+            charger_voltage_v: 0.0,
+            charger_current_a: 0.0,
+            charger_setpoint_a: 0.0,
             limits,
         };
     }

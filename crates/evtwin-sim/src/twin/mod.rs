@@ -223,6 +223,8 @@ pub struct Twin {
     thermal: ThermalController,
     thermal_cmd: ThermalCommand,
     injected: control::Injected,
+    /// A node the BMS listens to timed out on the bus.
+    comm_lost: bool,
     /// Steps per controller tick.
     tick_steps: u64,
     /// The pack is currently unable to power the car (a `no_power` episode).
@@ -304,6 +306,7 @@ impl Twin {
             thermal,
             thermal_cmd: ThermalCommand::default(),
             injected: control::Injected::default(),
+            comm_lost: false,
             tick_steps,
             sensor_buf: (Vec::new(), Vec::new()),
             no_power: false,
