@@ -1,0 +1,245 @@
+//! Semantic checks (`evtwin dbc check`): what parses but is wrong.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::Dbc;
+use super::layout::Layout;
+use super::model::{Message, MuxRole, SignalDef, ValueKind};
+use super::normalize::Pos;
+use crate::frame::FD_LENGTHS;
+
+/// A semantic problem, located in the original text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn at(at: Pos, message: String) -> Self {
+        Self {
+            line: at.line,
+            col: at.col,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `line:col: message` (prefix the file name to get the usual form).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl Dbc {
+    /// Finds semantic problems: signals outside their message or of a width
+    /// their type cannot have, overlapping signals that can be present
+    /// together, duplicate message ids or names, duplicate signal names,
+    /// multiplexed signals whose switch is missing, factor 0, min > max, ranges
+    /// the field cannot hold, bad lengths, cycle time 0, and statements that
+    /// refer to unknown signals. Sorted by position.
+    #[must_use]
+    pub fn check(&self) -> Vec<Problem> {
+        let mut out = self.build_problems.clone();
+        let mut ids = HashMap::new();
+        let mut names = HashMap::new();
+        for m in &self.messages {
+            let at = Pos {
+                line: m.line,
+                col: m.col,
+            };
+            if let Some(first) = ids.insert(m.id, m.line) {
+                out.push(Problem::at(
+                    at,
+                    format!(
+                        "message {}: id 0x{} already used on line {first}",
+                        m.name, m.id
+                    ),
+                ));
+            }
+            if let Some(first) = names.insert(m.name.as_str(), m.line) {
+                out.push(Problem::at(
+                    at,
+                    format!("message name {} already used on line {first}", m.name),
+                ));
+            }
+            check_message(self, m, &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn check_message(dbc: &Dbc, m: &Message, out: &mut Vec<Problem>) {
+    let at = Pos {
+        line: m.line,
+        col: m.col,
+    };
+    if m.len_bytes > 64 {
+        out.push(Problem::at(
+            at,
+            format!("message {}: {} bytes, at most 64", m.name, m.len_bytes),
+        ));
+    } else if m.fd && !FD_LENGTHS.contains(&m.len_bytes) {
+        out.push(Problem::at(
+            at,
+            format!(
+                "message {}: {} bytes is not a CAN FD length",
+                m.name, m.len_bytes
+            ),
+        ));
+    }
+    if !m.sender.is_empty() && !dbc.nodes.is_empty() && !dbc.nodes.contains(&m.sender) {
+        out.push(Problem::at(
+            at,
+            format!("message {}: sender {} is not in BU_", m.name, m.sender),
+        ));
+    }
+    let mut seen = HashMap::new();
+    for (i, s) in m.signals.iter().enumerate() {
+        if let Some(first) = seen.insert(s.name.as_str(), s.line) {
+            out.push(Problem::at(
+                s.pos(),
+                format!(
+                    "signal {} already in message {} (line {first})",
+                    s.name, m.name
+                ),
+            ));
+        }
+        check_signal(m, i, s, out);
+    }
+    overlaps(m, out);
+}
+
+fn check_signal(m: &Message, i: usize, s: &SignalDef, out: &mut Vec<Problem>) {
+    let p = |msg: String| Problem::at(s.pos(), format!("signal {}.{}: {msg}", m.name, s.name));
+    let expected_size = match s.kind {
+        ValueKind::Integer => None,
+        ValueKind::Float32 => Some((32, "float")),
+        ValueKind::Float64 => Some((64, "double")),
+    };
+    if let Some((bits, kind)) = expected_size.filter(|&(bits, _)| s.size != bits) {
+        out.push(p(format!("{kind} signal of {} bits, not {bits}", s.size)));
+    }
+    if !(1..=64).contains(&s.size) {
+        out.push(p(format!("width {} bits, must be 1 to 64", s.size)));
+    } else if Layout::span(s.start_bit, s.size, s.byte_order)
+        .is_none_or(|(_, last)| last >= m.len_bytes)
+    {
+        out.push(p(format!(
+            "bits {}|{} lie outside the {}-byte message",
+            s.start_bit, s.size, m.len_bytes
+        )));
+    }
+    if s.factor == 0.0 {
+        out.push(p("factor 0".to_owned()));
+    }
+    if s.min > s.max {
+        out.push(p(format!("min {} > max {}", s.min, s.max)));
+    }
+    if s.kind == ValueKind::Integer
+        && s.min < s.max
+        && (1..=64).contains(&s.size)
+        && s.factor != 0.0
+    {
+        let (lo, hi) = raw_range(s);
+        let (a, b) = (lo * s.factor + s.offset, hi * s.factor + s.offset);
+        let (plo, phi) = (a.min(b), a.max(b));
+        let slack = s.factor.abs() * 1e-6 + 1e-9 * phi.abs().max(plo.abs());
+        if s.min < plo - slack || s.max > phi + slack {
+            out.push(p(format!(
+                "range [{}, {}] exceeds what the field holds [{plo}, {phi}]",
+                s.min, s.max
+            )));
+        }
+    }
+    // A missing switch (`get` gives None) was reported when the model was built.
+    if let Some(c) = s.mux.condition()
+        && let Some(sw) = m.signals.get(c.switch)
+    {
+        if !sw.mux.is_switch() {
+            out.push(p(format!(
+                "multiplexed by {}, which is not a switch",
+                sw.name
+            )));
+        } else if !m.is_present_possible(i) {
+            out.push(p("multiplexing forms a cycle".to_owned()));
+        }
+    }
+}
+
+/// Raw integer range of an integer field.
+fn raw_range(s: &SignalDef) -> (f64, f64) {
+    let bits = i32::try_from(s.size).unwrap_or(64);
+    if s.signed {
+        (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
+    } else {
+        (0.0, 2f64.powi(bits) - 1.0)
+    }
+}
+
+/// Pairs of signals whose bits overlap and that can be present together.
+fn overlaps(m: &Message, out: &mut Vec<Problem>) {
+    let sets: Vec<[u64; 8]> = m.signals.iter().map(|s| s.layout.bits()).collect();
+    for (j, b) in m.signals.iter().enumerate() {
+        for (i, a) in m.signals.iter().enumerate().take(j) {
+            let clash = sets[i].iter().zip(&sets[j]).any(|(x, y)| x & y != 0);
+            if clash && !exclusive(m, i, j) {
+                out.push(Problem::at(
+                    b.pos(),
+                    format!(
+                        "signal {}.{} overlaps {} (line {})",
+                        m.name, b.name, a.name, a.line
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Whether signals `i` and `j` can never be present together: some switch
+/// on both their chains selects them with disjoint values.
+fn exclusive(m: &Message, i: usize, j: usize) -> bool {
+    let chain = |mut k: usize| {
+        let mut conds = Vec::new();
+        while let Some(c) = m.signals.get(k).and_then(|s| s.mux.condition()) {
+            if conds.len() > 16 {
+                break;
+            }
+            conds.push(c);
+            k = c.switch;
+        }
+        conds
+    };
+    let (ci, cj) = (chain(i), chain(j));
+    ci.iter().any(|a| {
+        cj.iter().any(|b| {
+            a.switch == b.switch
+                && !a
+                    .ranges
+                    .iter()
+                    .any(|&(lo, hi)| b.ranges.iter().any(|&(l2, h2)| lo <= h2 && l2 <= hi))
+        })
+    })
+}
+
+impl Message {
+    /// Whether following switches from signal `i` ends (no cycle).
+    fn is_present_possible(&self, i: usize) -> bool {
+        let mut k = i;
+        for _ in 0..=16 {
+            match self.signals.get(k).map(|s| &s.mux) {
+                Some(MuxRole::Multiplexed(c) | MuxRole::MultiplexedSwitch(c)) => k = c.switch,
+                _ => return true,
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,13 @@
+//! evtwin's CAN side, with no knowledge of the simulation: DBC loading and a
+//! runtime signal codec, AUTOSAR E2E protection, transports behind one trait
+//! (SocketCAN through tokio, an in-process bus), the periodic schedule, and
+//! candump / Vector ASC logs.
+
+pub mod bus;
+pub mod dbc;
+pub mod e2e;
+pub mod frame;
+pub mod log;
+pub mod schedule;
+
+pub use frame::{CanId, Direction, Frame, FrameError, Timestamped};
