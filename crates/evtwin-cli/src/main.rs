@@ -4,7 +4,9 @@
 //! (scenario, preset, table or cycle file, arguments); 130 interrupted (Ctrl-C),
 //! after the trace and summary were written.
 
+mod bridge;
 mod compare;
+mod dbc_cmd;
 mod progress;
 
 use std::fs::File;
@@ -71,28 +73,65 @@ enum Command {
         /// Scenario file (its pack decides the per-cell signals); none: scalars only.
         scenario: Option<PathBuf>,
     },
+    /// Run a scenario on a CAN bus: the twin plays every simulated node of the
+    /// network from a DBC and consumes the frames of the real ones.
+    Bridge(bridge::BridgeArgs),
+    /// DBC tools.
+    #[command(subcommand)]
+    Dbc(DbcCommand),
+    /// Frame log tools.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DbcCommand {
+    /// Parse a DBC and report its problems as `file:line:col` (exit 2: unreadable,
+    /// 1: problems found).
+    Check {
+        /// DBC file.
+        dbc: PathBuf,
+    },
+    /// Decode a candump (.log) or Vector ASC (.asc) log to signal values.
+    Decode {
+        /// DBC file.
+        dbc: PathBuf,
+        /// Frame log.
+        log: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Convert between candump -L (.log) and Vector ASC (.asc).
+    Convert {
+        /// Input log.
+        input: PathBuf,
+        /// Output log (format from the extension).
+        output: PathBuf,
+    },
 }
 
 /// The run finished and nothing went wrong.
-const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// The scenario ran, but a fault occurred.
-const EXIT_FAULT: u8 = 1;
+pub(crate) const EXIT_FAULT: u8 = 1;
 /// A scenario, preset, table, cycle file or argument was wrong.
 pub(crate) const EXIT_BAD_INPUT: u8 = 2;
 /// Ctrl-C; the trace and summary cover what ran.
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error that has already been reported to the user, with its exit code.
-struct Reported(u8);
+pub(crate) struct Reported(pub(crate) u8);
 
-fn load(path: &Path) -> std::result::Result<Scenario, Reported> {
+pub(crate) fn load(path: &Path) -> std::result::Result<Scenario, Reported> {
     evtwin_scenario::load(path).map_err(|e: LoadError| {
         eprintln!("error: {}", e.render());
         Reported(EXIT_BAD_INPUT)
     })
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>> {
+pub(crate) fn create(path: &Path) -> Result<BufWriter<File>> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating directory {}", dir.display()))?;
@@ -154,11 +193,16 @@ fn run(
         out.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(match (summary.status.as_str(), summary.ok()) {
+    Ok(exit_code(summary))
+}
+
+/// The exit code a run's summary calls for.
+pub(crate) fn exit_code(summary: &Summary) -> u8 {
+    match (summary.status.as_str(), summary.ok()) {
         ("interrupted", _) => EXIT_INTERRUPTED,
         (_, true) => EXIT_OK,
         (_, false) => EXIT_FAULT,
-    })
+    }
 }
 
 fn compare_cmd(paths: &[PathBuf], json: bool) -> Result<u8> {
@@ -230,6 +274,10 @@ fn main() -> ExitCode {
         Command::Validate { scenarios } => Ok(validate(scenarios)),
         Command::Compare { scenarios, json } => compare_cmd(scenarios, *json),
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
+        Command::Bridge(args) => bridge::run(args),
+        Command::Dbc(DbcCommand::Check { dbc }) => Ok(dbc_cmd::check(dbc)),
+        Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
+        Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

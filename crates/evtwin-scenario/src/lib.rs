@@ -12,6 +12,7 @@ mod build;
 mod cell;
 mod controls;
 mod load;
+pub mod net;
 mod raw;
 mod route;
 mod run;
@@ -25,7 +26,7 @@ use evtwin_sim::{Signal, TwinConfig};
 
 pub use assets::{Kind as AssetKind, builtin_names};
 pub use load::{from_source, load};
-pub use run::{Control, Observer, Quiet, RunError, RunOptions, RunOutput, run};
+pub use run::{Control, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, run};
 pub use source::{FileError, Source};
 pub use summary::{
     ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,

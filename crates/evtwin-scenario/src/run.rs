@@ -92,71 +92,127 @@ pub fn run<W: Write>(
     trace: Option<W>,
     observer: &mut dyn Observer,
 ) -> Result<RunOutput, RunError> {
-    let mut config = scenario.config.clone();
-    if let Some(seed) = options.seed {
-        config.seed = seed;
-    }
-    let every_s = options.trace_every_s.unwrap_or(scenario.trace_every_s);
-    if !(every_s.is_finite() && every_s >= config.step_s) {
-        return Err(RunError::TraceEvery {
-            every_s,
-            step_s: config.step_s,
-        });
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let every_steps = ((every_s / config.step_s).round() as u64).max(1);
     let progress_every = options.progress_every_steps.max(1);
-    let start = Instant::now();
-    let mut twin = Twin::new(config)?;
-    let soc_start = twin.pack().soc();
-    let mut trace = trace
-        .map(|w| Trace::new(w, scenario.trace_signals.clone()))
-        .transpose()?;
-    if let Some(t) = trace.as_mut() {
-        t.row(&twin)?;
-    }
-    let mut stops = Vec::new();
-    let mut faults = Vec::new();
+    let mut runner = Runner::new(scenario, options, trace)?;
     let mut interrupted = false;
-    loop {
-        let status = twin.step();
-        for e in twin.drain_events() {
-            match e {
-                Event::ChargeStop(r) => stops.push(r),
-                Event::Fault(f) => faults.push(f),
-                Event::LegStarted { .. } | Event::LegFinished { .. } => {}
-            }
-        }
-        let sampled = twin.steps() % every_steps == 0;
-        if sampled && let Some(t) = trace.as_mut() {
-            t.row(&twin)?;
-        }
-        if status != Status::Running {
-            if !sampled && let Some(t) = trace.as_mut() {
-                t.row(&twin)?;
-            }
-            break;
-        }
-        if twin.steps() % progress_every == 0 && observer.progress(&twin) == Control::Stop {
-            if !sampled && let Some(t) = trace.as_mut() {
-                t.row(&twin)?;
-            }
+    while runner.step()? == Status::Running {
+        let twin = runner.twin();
+        if twin.steps() % progress_every == 0 && observer.progress(twin) == Control::Stop {
             interrupted = true;
             break;
         }
     }
-    let trace = trace.map(Trace::finish).transpose()?;
-    let wall_time_s = start.elapsed().as_secs_f64();
-    let summary = summarize(
-        scenario,
-        &twin,
-        soc_start,
-        &stops,
-        &faults,
-        interrupted,
-        wall_time_s,
-    );
-    Ok(RunOutput { summary, trace })
+    runner.finish(interrupted)
+}
+
+/// A run one step at a time, for loops that do more between steps (the CAN
+/// bridge): it keeps the trace, the events and the books for the summary.
+pub struct Runner<'s, W: Write> {
+    scenario: &'s Scenario,
+    twin: Twin,
+    trace: Option<Trace<W>>,
+    every_steps: u64,
+    sampled: bool,
+    soc_start: f64,
+    stops: Vec<ChargeStopReport>,
+    faults: Vec<Fault>,
+    start: Instant,
+}
+
+impl<'s, W: Write> Runner<'s, W> {
+    /// Builds the twin and writes the trace's first row.
+    pub fn new(
+        scenario: &'s Scenario,
+        options: &RunOptions,
+        trace: Option<W>,
+    ) -> Result<Self, RunError> {
+        let mut config = scenario.config.clone();
+        if let Some(seed) = options.seed {
+            config.seed = seed;
+        }
+        let every_s = options.trace_every_s.unwrap_or(scenario.trace_every_s);
+        if !(every_s.is_finite() && every_s >= config.step_s) {
+            return Err(RunError::TraceEvery {
+                every_s,
+                step_s: config.step_s,
+            });
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let every_steps = ((every_s / config.step_s).round() as u64).max(1);
+        let start = Instant::now();
+        let twin = Twin::new(config)?;
+        let soc_start = twin.pack().soc();
+        let mut trace = trace
+            .map(|w| Trace::new(w, scenario.trace_signals.clone()))
+            .transpose()?;
+        if let Some(t) = trace.as_mut() {
+            t.row(&twin)?;
+        }
+        Ok(Self {
+            scenario,
+            twin,
+            trace,
+            every_steps,
+            sampled: true,
+            soc_start,
+            stops: Vec::new(),
+            faults: Vec::new(),
+            start,
+        })
+    }
+
+    /// The twin.
+    #[must_use]
+    pub fn twin(&self) -> &Twin {
+        &self.twin
+    }
+
+    /// The twin, to set inputs or inject faults between steps.
+    pub fn twin_mut(&mut self) -> &mut Twin {
+        &mut self.twin
+    }
+
+    /// One step: collects its events and samples the trace (always at the end).
+    pub fn step(&mut self) -> Result<Status, RunError> {
+        let twin = &mut self.twin;
+        let status = twin.step();
+        for e in twin.drain_events() {
+            match e {
+                Event::ChargeStop(r) => self.stops.push(r),
+                Event::Fault(f) => self.faults.push(f),
+                Event::LegStarted { .. } | Event::LegFinished { .. } => {}
+            }
+        }
+        self.sampled = twin.steps().is_multiple_of(self.every_steps) || status != Status::Running;
+        if self.sampled
+            && let Some(t) = self.trace.as_mut()
+        {
+            t.row(twin)?;
+        }
+        Ok(status)
+    }
+
+    /// Closes the trace (with a last row if the last step was not sampled) and
+    /// summarises; `interrupted`: the run was stopped before its end.
+    pub fn finish(mut self, interrupted: bool) -> Result<RunOutput, RunError> {
+        if !self.sampled
+            && let Some(t) = self.trace.as_mut()
+        {
+            t.row(&self.twin)?;
+        }
+        let trace = self.trace.map(Trace::finish).transpose()?;
+        let wall_time_s = self.start.elapsed().as_secs_f64();
+        let summary = summarize(
+            self.scenario,
+            &self.twin,
+            self.soc_start,
+            &self.stops,
+            &self.faults,
+            interrupted,
+            wall_time_s,
+        );
+        Ok(RunOutput { summary, trace })
+    }
 }
 
 /// Range from a full pack at this run's consumption: the usable energy (the SOC

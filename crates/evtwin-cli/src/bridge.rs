@@ -1,0 +1,241 @@
+//! `evtwin bridge`: the twin on a CAN bus, playing every simulated node of the
+//! network and consuming the real ones' frames.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use evtwin_can::bus::{InProcBus, SocketCanBus, Transport};
+use evtwin_can::log::{LogFormat, LogWriter};
+use evtwin_scenario::net::{
+    BridgeReport, BridgeSetup, NetFile, Network, Role, bridge, load_network,
+};
+use evtwin_scenario::{RunOptions, RunOutput, Runner, Scenario, Summary};
+
+use crate::{EXIT_BAD_INPUT, Reported, create, exit_code, load};
+
+/// What `evtwin bridge` was asked to do.
+#[derive(Debug, clap::Args)]
+pub struct BridgeArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// CAN interface (`vcan0`, `can0`), or `inproc` for the built-in in-process bus.
+    #[arg(long, default_value = "inproc")]
+    iface: String,
+    /// Nodes played by real ECUs on the bus, e.g. `VCU,CHARGER`.
+    #[arg(long, value_delimiter = ',', value_name = "NODE,...")]
+    real: Vec<String>,
+    /// DBC of the network (default: the shipped assets/dbc/evtwin.dbc).
+    #[arg(long, value_name = "FILE.dbc")]
+    dbc: Option<PathBuf>,
+    /// Signal mapping (default: the shipped assets/dbc/evtwin.map.toml).
+    #[arg(long, value_name = "FILE.toml")]
+    map: Option<PathBuf>,
+    /// Log every frame sent and received: `.log` candump -L, `.asc` Vector ASC.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Speed: 1 is real time, N runs N times faster (only without real ECUs).
+    /// Default: real time on a CAN interface, virtual time (as fast as possible)
+    /// on the in-process bus.
+    #[arg(long, value_name = "N")]
+    speed: Option<f64>,
+    /// Open the interface for CAN FD frames.
+    #[arg(long)]
+    fd: bool,
+    /// Write the CSV trace here.
+    #[arg(long, value_name = "FILE.csv")]
+    trace: Option<PathBuf>,
+    /// Also write the JSON summary (with the network counters) to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Print the summary as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    network: &'a BridgeReport,
+}
+
+fn net_file(p: Option<&Path>) -> NetFile<'_> {
+    p.map_or(NetFile::Builtin, NetFile::Path)
+}
+
+/// Runs `evtwin bridge`.
+pub fn run(args: &BridgeArgs) -> Result<u8> {
+    let scenario = match load(&args.scenario) {
+        Ok(s) => s,
+        Err(Reported(code)) => return Ok(code),
+    };
+    let net = load_network(
+        &scenario,
+        net_file(args.dbc.as_deref()),
+        net_file(args.map.as_deref()),
+        &args.real,
+    );
+    let mut net = match net {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {}", e.render());
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
+    let inproc = args.iface == "inproc";
+    let speed = match (args.speed, args.real.is_empty(), inproc) {
+        (Some(s), _, _) if !(s.is_finite() && s > 0.0) => {
+            eprintln!("error: --speed {s} must be above 0");
+            return Ok(EXIT_BAD_INPUT);
+        }
+        (Some(s), false, _) if s != 1.0 => {
+            eprintln!("error: --speed {s}: a real ECU on the bus runs in real time (--speed 1)");
+            return Ok(EXIT_BAD_INPUT);
+        }
+        (Some(s), _, _) => Some(s),
+        (None, true, true) => None,
+        (None, _, _) => Some(1.0),
+    };
+    let mut log = match &args.log {
+        Some(p) => {
+            let format = LogFormat::from_path(p).unwrap_or(LogFormat::Candump);
+            let iface = if inproc { "vcan0" } else { &args.iface };
+            Some(
+                LogWriter::create(p, format, iface)
+                    .with_context(|| format!("creating {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second handler cannot be installed; a missing one only loses Ctrl-C.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    describe(&net, &args.iface, speed);
+    let trace_out = args.trace.as_deref().map(create).transpose()?;
+    let runner = Runner::new(&scenario, &RunOptions::default(), trace_out)
+        .with_context(|| format!("running {}", args.scenario.display()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut on_event = |line: &str| eprintln!("bridge: {line}");
+    let hub = InProcBus::new();
+    let setup = BridgeSetup {
+        speed,
+        log: log.as_mut(),
+        hub: inproc.then_some(&hub),
+        stop: &stop,
+        on_event: &mut on_event,
+    };
+    let (out, report) = rt.block_on(async {
+        if inproc {
+            let mut bus = hub.endpoint("evtwin");
+            Box::pin(go(runner, &mut net, &mut bus, setup)).await
+        } else {
+            let mut bus = SocketCanBus::open(&args.iface, args.fd)
+                .with_context(|| format!("opening {}", args.iface))?;
+            Box::pin(go(runner, &mut net, &mut bus, setup)).await
+        }
+    })?;
+    print(args, &scenario, &out, &report)?;
+    Ok(exit_code(&out.summary))
+}
+
+async fn go<T: Transport, W: Write>(
+    runner: Runner<'_, W>,
+    net: &mut Network,
+    bus: &mut T,
+    setup: BridgeSetup<'_>,
+) -> Result<(RunOutput, BridgeReport)> {
+    bridge(runner, net, bus, setup)
+        .await
+        .context("running the bridge")
+}
+
+fn describe(net: &Network, iface: &str, speed: Option<f64>) {
+    let plan = net.plan();
+    let count = |r: Role| plan.messages.iter().filter(|m| m.role == r).count();
+    let real: Vec<&str> = plan.real.iter().map(String::as_str).collect();
+    let time = match speed {
+        None => "virtual time".to_owned(),
+        Some(1.0) => "real time".to_owned(),
+        Some(s) => format!("{s}× real time"),
+    };
+    eprintln!(
+        "bridge: {} on {iface}, {time}: {} messages sent by the twin, {} consumed from real {}",
+        net.dbc().origin(),
+        count(Role::Simulated),
+        count(Role::Real),
+        if real.is_empty() {
+            "nodes (none)".to_owned()
+        } else {
+            real.join(", ")
+        }
+    );
+}
+
+fn print(args: &BridgeArgs, _scenario: &Scenario, out: &RunOutput, r: &BridgeReport) -> Result<()> {
+    let summary = &out.summary;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &Report {
+                summary,
+                network: r,
+            },
+        )?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", summary.render_text())?;
+        let n = &r.net;
+        writeln!(
+            stdout,
+            "  bus          {}: sent {} frames, received {} ({} used); {} values clamped",
+            args.iface, n.tx_frames, n.rx_frames, n.rx_used, n.clamped
+        )?;
+        writeln!(
+            stdout,
+            "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, from a simulated node {}; timeouts {}",
+            n.unknown_id, n.wrong_length, n.bad_crc, n.bad_counter, n.unexpected, n.timeouts
+        )?;
+        if let Some(l) = &r.lateness_us {
+            writeln!(
+                stdout,
+                "  timing       send error p50 {} µs, p99 {} µs, max {} µs over {} frames",
+                l.p50, l.p99, l.max, l.frames
+            )?;
+        }
+        let b = &r.bus;
+        if b.error_frames + b.bus_off + b.error_passive + b.tx_dropped + b.tx_enobufs_retries > 0 {
+            writeln!(
+                stdout,
+                "  controller   error frames {}, error-passive {}, bus-off {}, ENOBUFS retries {}, dropped {}",
+                b.error_frames, b.error_passive, b.bus_off, b.tx_enobufs_retries, b.tx_dropped
+            )?;
+        }
+        if let Some(p) = &args.log {
+            writeln!(stdout, "  frame log    {}", p.display())?;
+        }
+    }
+    if let Some(path) = &args.report {
+        let mut f = create(path)?;
+        serde_json::to_writer_pretty(
+            &mut f,
+            &Report {
+                summary,
+                network: r,
+            },
+        )?;
+        writeln!(f)?;
+        f.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}

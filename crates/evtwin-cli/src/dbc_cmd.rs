@@ -1,0 +1,151 @@
+//! `evtwin dbc check` and `evtwin dbc decode`, and `evtwin log convert`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use evtwin_can::dbc::{Dbc, Message};
+use evtwin_can::log::{self, LogRecord};
+
+use crate::{EXIT_BAD_INPUT, EXIT_FAULT, EXIT_OK};
+
+fn load_dbc(path: &Path) -> Option<Dbc> {
+    match Dbc::load(path) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+/// `evtwin dbc check FILE`: parse errors exit 2; semantic problems are listed
+/// as `file:line:col: message` and exit 1.
+pub fn check(path: &Path) -> u8 {
+    let Some(dbc) = load_dbc(path) else {
+        return EXIT_BAD_INPUT;
+    };
+    let problems = dbc.check();
+    for p in &problems {
+        println!("{}:{}:{}: {}", path.display(), p.line, p.col, p.message);
+    }
+    let signals: usize = dbc.messages().iter().map(|m| m.signals.len()).sum();
+    let cyclic = dbc
+        .messages()
+        .iter()
+        .filter(|m| m.cycle_time_ms.is_some())
+        .count();
+    println!(
+        "{}: {} messages ({cyclic} with a cycle time), {signals} signals, nodes {}; {} problem{}",
+        path.display(),
+        dbc.messages().len(),
+        if dbc.nodes().is_empty() {
+            "none".to_owned()
+        } else {
+            dbc.nodes().join(", ")
+        },
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    if problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAULT
+    }
+}
+
+/// `evtwin dbc decode FILE.dbc LOG`: every frame of a candump or ASC log with
+/// its signal values, like `cantools decode`.
+pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
+    let Some(dbc) = load_dbc(dbc_path) else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    let records = match log::read(log_path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut values = Vec::new();
+    let mut line = String::new();
+    for r in &records {
+        line.clear();
+        decode_one(&dbc, r, &mut values, &mut line);
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn decode_one(dbc: &Dbc, r: &LogRecord, values: &mut Vec<f64>, line: &mut String) {
+    let f = &r.rec.frame;
+    let t = r.rec.time_us;
+    let _ = write!(
+        line,
+        "({}.{:06}) {} {f:?} ::",
+        t / 1_000_000,
+        t % 1_000_000,
+        r.iface
+    );
+    let Some((_, m)) = dbc.message_by_id(f.id()) else {
+        line.push_str(" unknown frame");
+        return;
+    };
+    values.clear();
+    values.resize(m.signals.len(), f64::NAN);
+    if let Err(e) = m.decode(f.data(), values) {
+        let _ = write!(line, " {}: {e}", m.name);
+        return;
+    }
+    let _ = write!(line, " {}(", m.name);
+    signals(m, values, line);
+    line.push(')');
+}
+
+fn signals(m: &Message, values: &[f64], line: &mut String) {
+    let mut first = true;
+    for (s, v) in m.signals.iter().zip(values) {
+        if v.is_nan() {
+            continue; // not present under this multiplexer value
+        }
+        if !first {
+            line.push_str(", ");
+        }
+        first = false;
+        #[allow(clippy::cast_possible_truncation)] // raw values of table signals are small
+        let raw = ((v - s.offset) / s.factor).round() as i64;
+        match s.value_name(raw) {
+            Some(name) => {
+                let _ = write!(line, "{}: '{name}'", s.name);
+            }
+            None if s.unit.is_empty() => {
+                let _ = write!(line, "{}: {v}", s.name);
+            }
+            None => {
+                let _ = write!(line, "{}: {v} {}", s.name, s.unit);
+            }
+        }
+    }
+}
+
+/// `evtwin log convert IN OUT`: between candump `.log` and Vector `.asc`.
+pub fn convert(input: &Path, output: &Path) -> u8 {
+    match log::convert(input, output) {
+        Ok(s) => {
+            println!(
+                "{} → {}: {} frames",
+                input.display(),
+                output.display(),
+                s.written
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_BAD_INPUT
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The network as the twin plays it, without I/O: which frames are due, what
+//! they carry, and what received frames do to the plant. Time and frames are
+//! passed in; the I/O loop ([`super::bridge`]) moves them.
+
+use evtwin_can::dbc::Dbc;
+use evtwin_can::e2e::{E2eChecker, E2eStatus};
+use evtwin_can::frame::fd_length_for;
+use evtwin_can::schedule::Schedule;
+use evtwin_can::{CanId, Frame};
+use evtwin_sim::Twin;
+
+use super::plan::{Plan, Role};
+
+/// Counters of what crossed the bus, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NetStats {
+    /// Frames the twin sent.
+    pub tx_frames: u64,
+    /// Frames received.
+    pub rx_frames: u64,
+    /// Received frames of real nodes, decoded and used.
+    pub rx_used: u64,
+    /// Received frames whose identifier is not in the DBC.
+    pub unknown_id: u64,
+    /// Received frames with the wrong length for their message.
+    pub wrong_length: u64,
+    /// Received frames whose E2E CRC is wrong.
+    pub bad_crc: u64,
+    /// Received frames whose E2E counter jumped or repeated.
+    pub bad_counter: u64,
+    /// Received frames of a message the twin itself sends (another sender?).
+    pub unexpected: u64,
+    /// Received frames of messages nobody plays (decoded for the log only).
+    pub unplayed: u64,
+    /// Consumed messages that went silent past their timeout.
+    pub timeouts: u64,
+    /// Signal values clamped to their DBC range when encoding.
+    pub clamped: u64,
+}
+
+/// Something worth a line in the bridge's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    /// A consumed message stopped arriving.
+    Timeout {
+        /// Message name.
+        message: String,
+        /// When it was noticed, µs.
+        at_us: u64,
+    },
+    /// A timed-out message arrives again.
+    Resumed {
+        /// Message name.
+        message: String,
+        /// When, µs.
+        at_us: u64,
+    },
+    /// A received frame was not used.
+    Rejected {
+        /// Why, e.g. `unknown id`, `wrong length`, `bad CRC`.
+        why: &'static str,
+        /// The frame, candump style.
+        frame: String,
+        /// When, µs.
+        at_us: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    mux_next: usize,
+    counter: u8,
+    checker: Option<E2eChecker>,
+    last_rx_us: u64,
+    timed_out: bool,
+}
+
+/// Events kept between drains, at most (the counters keep counting).
+const MAX_EVENTS: usize = 1000;
+
+/// The network, played.
+pub struct Network {
+    dbc: Dbc,
+    plan: Plan,
+    schedule: Schedule<usize>,
+    by_id: std::collections::HashMap<CanId, usize>,
+    state: Vec<State>,
+    stats: NetStats,
+    events: Vec<NetEvent>,
+    values: Vec<f64>,
+    due: Vec<usize>,
+}
+
+impl Network {
+    /// Starts the network at virtual time `start_us`: simulated messages are
+    /// staggered by 1 ms each within their cycle (as real ECUs start at different
+    /// moments); consumed ones get their timeout counted from the start.
+    #[must_use]
+    pub fn new(dbc: Dbc, plan: Plan, start_us: u64) -> Self {
+        let mut schedule = Schedule::new(start_us);
+        let mut stagger = 0u64;
+        for (k, m) in plan.messages.iter().enumerate() {
+            if m.role == Role::Simulated
+                && let Some(cycle) = m.cycle_us
+            {
+                // A zero period is filtered out by the plan; a failure here only
+                // means the message is not sent, which the plan ruled out.
+                let _ = schedule.add(k, cycle, stagger % cycle);
+                stagger += 1000;
+            }
+        }
+        let by_id = plan
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(k, m)| (m.id, k))
+            .collect();
+        let state = plan
+            .messages
+            .iter()
+            .map(|m| State {
+                mux_next: 0,
+                counter: 0,
+                checker: m.e2e.map(|cfg| E2eChecker::new(cfg, 2)),
+                last_rx_us: start_us,
+                timed_out: false,
+            })
+            .collect();
+        let widest = dbc
+            .messages()
+            .iter()
+            .map(|m| m.signals.len())
+            .max()
+            .unwrap_or(0);
+        Self {
+            dbc,
+            plan,
+            schedule,
+            by_id,
+            state,
+            stats: NetStats::default(),
+            events: Vec::new(),
+            values: vec![f64::NAN; widest],
+            due: Vec::new(),
+        }
+    }
+
+    /// The plan being played.
+    #[must_use]
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The DBC.
+    #[must_use]
+    pub fn dbc(&self) -> &Dbc {
+        &self.dbc
+    }
+
+    /// When the next frame is due, µs.
+    #[must_use]
+    pub fn next_due_us(&self) -> Option<u64> {
+        self.schedule.next_due_us()
+    }
+
+    /// Counters so far.
+    #[must_use]
+    pub fn stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    /// Events since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, NetEvent> {
+        self.events.drain(..)
+    }
+
+    fn event(&mut self, e: NetEvent) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(e);
+        }
+    }
+
+    /// Appends to `out` every frame due at `now_us`, encoded from the twin's
+    /// present values.
+    pub fn poll_transmit(&mut self, now_us: u64, twin: &Twin, out: &mut Vec<Frame>) {
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        self.schedule.pop_due(now_us, &mut due);
+        for &k in &due {
+            if let Some(f) = self.encode(k, twin) {
+                out.push(f);
+                self.stats.tx_frames += 1;
+            }
+        }
+        self.due = due;
+    }
+
+    fn encode(&mut self, k: usize, twin: &Twin) -> Option<Frame> {
+        let pm = &self.plan.messages[k];
+        let m = &self.dbc.messages()[pm.dbc_index];
+        let values = &mut self.values[..m.signals.len()];
+        for (v, b) in values.iter_mut().zip(&pm.bindings) {
+            *v = match (b.sim, b.value) {
+                (Some(s), _) => twin.read(s) * b.scale + b.add,
+                (None, Some(c)) => c,
+                (None, None) => f64::NAN,
+            };
+        }
+        let st = &mut self.state[k];
+        if let Some(switch) = m.multiplexor()
+            && !pm.mux_cycle.is_empty()
+        {
+            #[allow(clippy::cast_precision_loss)] // switch values are small
+            {
+                values[switch] = pm.mux_cycle[st.mux_next % pm.mux_cycle.len()] as f64;
+            }
+            st.mux_next = (st.mux_next + 1) % pm.mux_cycle.len();
+        }
+        let mut buf = [0u8; 64];
+        let len = m.len_bytes.min(64);
+        let report = m.encode(values, &mut buf[..len]);
+        self.stats.clamped += u64::from(report.clamped);
+        if let Some(cfg) = &pm.e2e {
+            // The plan validated the layout against the length.
+            let _ = cfg.protect(&mut buf[..len], &mut st.counter);
+        }
+        if m.fd || len > 8 {
+            let l = fd_length_for(len).unwrap_or(64);
+            Frame::fd(m.id, &buf[..l], true).ok()
+        } else {
+            Frame::classic(m.id, &buf[..len]).ok()
+        }
+    }
+
+    /// Handles a received frame at `now_us`: frames of real nodes feed the twin's
+    /// inputs; everything else is counted.
+    pub fn handle_frame(&mut self, frame: &Frame, now_us: u64, twin: &mut Twin) {
+        self.stats.rx_frames += 1;
+        let reject = |this: &mut Self, why: &'static str| {
+            this.event(NetEvent::Rejected {
+                why,
+                frame: format!("{frame:?}"),
+                at_us: now_us,
+            });
+        };
+        let Some(&k) = self.by_id.get(&frame.id()) else {
+            self.stats.unknown_id += 1;
+            return reject(self, "unknown id");
+        };
+        let pm = &self.plan.messages[k];
+        let m = &self.dbc.messages()[pm.dbc_index];
+        if frame.len() != m.len_bytes && !(m.fd && fd_length_for(m.len_bytes) == Some(frame.len()))
+        {
+            self.stats.wrong_length += 1;
+            return reject(self, "wrong length");
+        }
+        match pm.role {
+            Role::Simulated => {
+                self.stats.unexpected += 1;
+                return reject(self, "sent by a simulated node");
+            }
+            Role::Unplayed => {
+                self.stats.unplayed += 1;
+                return;
+            }
+            Role::Real => {}
+        }
+        let st = &mut self.state[k];
+        if let Some(checker) = st.checker.as_mut() {
+            match checker.check(frame.data()) {
+                E2eStatus::Ok | E2eStatus::Initial => {}
+                E2eStatus::WrongCrc => {
+                    self.stats.bad_crc += 1;
+                    return reject(self, "bad CRC");
+                }
+                E2eStatus::Repeated | E2eStatus::WrongSequence => {
+                    self.stats.bad_counter += 1;
+                    return reject(self, "bad counter");
+                }
+            }
+        }
+        let values = &mut self.values[..m.signals.len()];
+        if m.decode(frame.data(), values).is_err() {
+            self.stats.wrong_length += 1;
+            return reject(self, "wrong length");
+        }
+        for (v, b) in values.iter().zip(&pm.bindings) {
+            if let Some(input) = b.input
+                && v.is_finite()
+            {
+                twin.set_input(input, (v - b.add) / b.scale);
+            }
+        }
+        self.stats.rx_used += 1;
+        st.last_rx_us = now_us;
+        if st.timed_out {
+            st.timed_out = false;
+            let message = pm.name.clone();
+            self.event(NetEvent::Resumed {
+                message,
+                at_us: now_us,
+            });
+            if !self.state.iter().any(|s| s.timed_out) {
+                twin.set_comm_lost(false);
+            }
+        }
+    }
+
+    /// Raises the communication fault for consumed messages silent past their
+    /// timeout.
+    pub fn check_timeouts(&mut self, now_us: u64, twin: &mut Twin) {
+        for k in 0..self.plan.messages.len() {
+            let pm = &self.plan.messages[k];
+            let (Role::Real, Some(timeout)) = (pm.role, pm.timeout_us) else {
+                continue;
+            };
+            let st = &mut self.state[k];
+            if !st.timed_out && now_us.saturating_sub(st.last_rx_us) > timeout {
+                st.timed_out = true;
+                self.stats.timeouts += 1;
+                let message = pm.name.clone();
+                self.event(NetEvent::Timeout {
+                    message,
+                    at_us: now_us,
+                });
+                twin.set_comm_lost(true);
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The network without I/O: the shipped DBC and mapping played around a twin,
+//! with this test acting as a real VCU (frames built with the codec and E2E
+//! protection, as an independent ECU would).
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use evtwin_can::dbc::Dbc;
+use evtwin_can::e2e::{E2eConfig, Profile1};
+use evtwin_can::{CanId, Frame};
+use evtwin_scenario::net::{BUILTIN_DBC, NetFile, Network, load_network};
+use evtwin_scenario::{Scenario, Source, from_source};
+use evtwin_sim::bms::{BmsFault, ContactorState};
+use evtwin_sim::{Scalar, Signal, Status, Twin};
+
+fn scenario() -> Scenario {
+    let src = Source {
+        name: "t.toml".into(),
+        text: "[scenario]\nname = \"t\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n\
+               [[route]]\ncruise = { distance_km = 30, speed_kph = 60 }\n"
+            .into(),
+    };
+    from_source(&src, Path::new(".")).unwrap()
+}
+
+/// A real VCU: `VCU_Command` with its counter and CRC.
+struct Vcu {
+    dbc: Dbc,
+    counter: u8,
+    e2e: E2eConfig,
+}
+
+impl Vcu {
+    fn new() -> Self {
+        Self {
+            dbc: Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap(),
+            counter: 0,
+            e2e: E2eConfig::Profile1(Profile1 {
+                data_id: 0x0110,
+                crc_byte: 0,
+                counter_bit: 8,
+            }),
+        }
+    }
+
+    fn frame(&mut self, contactor: f64, power_kw: f64) -> Frame {
+        let (_, m) = self.dbc.message_by_name("VCU_Command").unwrap();
+        let mut v = vec![f64::NAN; m.signals.len()];
+        v[m.signal_index("VCU_ContactorRequest").unwrap()] = contactor;
+        v[m.signal_index("VCU_Mode").unwrap()] = 1.0;
+        v[m.signal_index("VCU_PowerRequest").unwrap()] = power_kw;
+        let mut data = [0u8; 8];
+        let report = m.encode(&v, &mut data);
+        assert_eq!(report.clamped, 0);
+        self.e2e.protect(&mut data, &mut self.counter).unwrap();
+        Frame::classic(m.id, &data).unwrap()
+    }
+
+    /// `VCU_VehicleStatus` (100 ms), start values: only its presence matters here.
+    fn status(&self) -> Frame {
+        let (_, m) = self.dbc.message_by_name("VCU_VehicleStatus").unwrap();
+        let v = vec![f64::NAN; m.signals.len()];
+        let mut data = [0u8; 8];
+        m.encode(&v, &mut data);
+        Frame::classic(m.id, &data).unwrap()
+    }
+
+    /// What the VCU sends at `now_us`: the command every 10 ms, the status every 100 ms.
+    fn at(&mut self, now_us: u64, contactor: f64, power_kw: f64) -> Vec<Frame> {
+        let mut out = vec![self.frame(contactor, power_kw)];
+        if now_us.is_multiple_of(100_000) {
+            out.push(self.status());
+        }
+        out
+    }
+}
+
+fn contactors(t: &Twin) -> ContactorState {
+    t.bms().output().contactors
+}
+
+/// Steps the twin with the network for `seconds`; `vcu` sends a frame each 10 ms.
+fn run(
+    twin: &mut Twin,
+    net: &mut Network,
+    seconds: f64,
+    mut vcu: impl FnMut(u64) -> Vec<Frame>,
+    sent: &mut Vec<Frame>,
+) {
+    let step_us = 10_000;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let steps = (seconds * 100.0) as u64;
+    for _ in 0..steps {
+        let now = twin.steps() * step_us;
+        while let Some(due) = net.next_due_us().filter(|d| *d < now + step_us) {
+            net.poll_transmit(due, twin, sent);
+        }
+        for f in vcu(now) {
+            net.handle_frame(&f, now, twin);
+        }
+        net.check_timeouts(now + step_us, twin);
+        if twin.step() != Status::Running {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_fault() {
+    let s = scenario();
+    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let mut vcu = Vcu::new();
+    let mut sent = Vec::new();
+    run(
+        &mut twin,
+        &mut net,
+        10.0,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    assert_eq!(contactors(&twin), ContactorState::Closed);
+    assert!(twin.read(Signal::Scalar(Scalar::SpeedMps)) > 5.0);
+    // The real VCU asks for 3 kW only: traction obeys.
+    run(&mut twin, &mut net, 5.0, |t| vcu.at(t, 1.0, 3.0), &mut sent);
+    let p = twin.read(Signal::Scalar(Scalar::MotorElecPowerW));
+    assert!(p <= 3000.0 + 1e-6, "motor draws {p} W");
+    // It opens the contactors.
+    run(
+        &mut twin,
+        &mut net,
+        0.5,
+        |t| vcu.at(t, 0.0, 300.0),
+        &mut sent,
+    );
+    assert_eq!(contactors(&twin), ContactorState::Open);
+    // And closes them again (precharge first).
+    run(
+        &mut twin,
+        &mut net,
+        1.0,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    assert_eq!(contactors(&twin), ContactorState::Closed);
+    assert_eq!(net.stats().timeouts, 0);
+    assert_eq!(net.stats().bad_crc + net.stats().bad_counter, 0);
+    // Silence: the 100 ms timeout, one BMS tick, the open delay.
+    let t0 = twin.time_s();
+    let mut open_at = None;
+    for _ in 0..100 {
+        run(&mut twin, &mut net, 0.01, |_| Vec::new(), &mut sent);
+        if open_at.is_none() && contactors(&twin) == ContactorState::Open {
+            open_at = Some(twin.time_s() - t0);
+        }
+    }
+    let open_s = open_at.expect("contactors opened");
+    assert!(
+        (0.1..=0.35).contains(&open_s),
+        "opened {open_s} s after the last frame"
+    );
+    // VCU_Command after 100 ms, VCU_VehicleStatus after 300 ms.
+    assert_eq!(net.stats().timeouts, 2);
+    assert_eq!(
+        twin.bms().output().worst_fault,
+        Some(BmsFault::Communication)
+    );
+}
+
+#[test]
+fn malformed_frames_are_counted_and_the_twin_keeps_running() {
+    let s = scenario();
+    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let mut vcu = Vcu::new();
+    let mut sent = Vec::new();
+    run(
+        &mut twin,
+        &mut net,
+        1.0,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    let good = vcu.frame(1.0, 300.0);
+    let mut bad_crc = good.data().to_vec();
+    bad_crc[0] ^= 0x5A;
+    let short = &good.data()[..7];
+    let frames = [
+        Frame::classic(CanId::Standard(0x7FF), &[1, 2, 3]).unwrap(),
+        Frame::classic(good.id(), short).unwrap(),
+        Frame::classic(good.id(), &bad_crc).unwrap(),
+        good,
+        good,                                                     // the same counter again
+        Frame::classic(CanId::Standard(0x140), &[0; 8]).unwrap(), // a BMS frame: the twin plays the BMS
+    ];
+    let now = twin.steps() * 10_000;
+    for f in &frames {
+        net.handle_frame(f, now, &mut twin);
+    }
+    let st = *net.stats();
+    assert_eq!(st.unknown_id, 1);
+    assert_eq!(st.wrong_length, 1);
+    assert_eq!(st.bad_crc, 1);
+    assert_eq!(st.bad_counter, 1);
+    assert_eq!(st.unexpected, 1);
+    let events: Vec<_> = net.drain_events().collect();
+    assert_eq!(events.len(), 5, "{events:?}");
+    run(
+        &mut twin,
+        &mut net,
+        2.0,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    assert_eq!(twin.status(), Status::Running);
+    assert_eq!(contactors(&twin), ContactorState::Closed);
+}
+
+#[test]
+fn simulated_nodes_send_on_their_cycle_with_the_twins_values() {
+    let s = scenario();
+    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &[]).unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let dbc = Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap();
+    let mut sent = Vec::new();
+    run(&mut twin, &mut net, 10.0, |_| Vec::new(), &mut sent);
+    // Every cyclic message: 10 s / cycle frames (the stagger may cut one).
+    for m in dbc.messages() {
+        let n = sent.iter().filter(|f| f.id() == m.id).count();
+        let cycle = f64::from(m.cycle_time_ms.unwrap());
+        #[allow(clippy::cast_precision_loss)]
+        let expected = 10_000.0 / cycle;
+        assert!(
+            (n as f64 - expected).abs() <= 1.0,
+            "{}: {n} frames in 10 s, cycle {cycle} ms",
+            m.name
+        );
+    }
+    // The last pack state frame carries the pack voltage of its time (20 ms ago at most).
+    let (_, m) = dbc.message_by_name("BMS_PackState").unwrap();
+    let last = sent.iter().rev().find(|f| f.id() == m.id).unwrap();
+    let mut v = vec![0.0; m.signals.len()];
+    m.decode(last.data(), &mut v).unwrap();
+    let volts = v[m.signal_index("BMS_PackVoltage").unwrap()];
+    let twin_v = twin.read(Signal::Scalar(Scalar::PackVoltageV));
+    assert!(
+        (volts - twin_v).abs() < 0.5,
+        "{volts} V on the bus, {twin_v} V in the twin"
+    );
+    // Multiplexed cell voltages: every group of the pack appears.
+    let (_, cv) = dbc.message_by_name("BMS_CellVoltages").unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in sent.iter().filter(|f| f.id() == cv.id) {
+        let mut v = vec![f64::NAN; cv.signals.len()];
+        cv.decode(f.data(), &mut v).unwrap();
+        for (k, s) in cv.signals.iter().enumerate() {
+            if let Some(i) = s.name.strip_prefix("BMS_CellVoltage_")
+                && v[k].is_finite()
+                && v[k] > 1.0
+            {
+                seen.insert(i.parse::<usize>().unwrap());
+            }
+        }
+    }
+    let groups = s.config.pack.series;
+    assert_eq!(seen.len(), groups, "cells seen on the bus");
+    assert_eq!(net.stats().clamped, 0);
+}
