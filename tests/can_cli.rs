@@ -96,7 +96,8 @@ fn the_bridge_on_the_in_process_bus_logs_frames_that_cantools_decodes_to_the_tra
         s(&report),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let tx = r["network"]["net"]["tx_frames"].as_u64().unwrap();
     let lines = std::fs::read_to_string(&log).unwrap().lines().count() as u64;
     assert_eq!(lines, tx, "every frame sent is logged");
@@ -106,9 +107,16 @@ fn the_bridge_on_the_in_process_bus_logs_frames_that_cantools_decodes_to_the_tra
     assert_eq!(r["network"]["net"]["clamped"].as_u64(), Some(0));
     let dbc = common::root().join("assets/dbc/evtwin.dbc");
     if let Some(text) = python(CHECK_EVTWIN, &[s(&dbc), s(&log), s(&trace)]) {
-        let counts: Vec<u64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        let counts: Vec<u64> = text
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
         assert_eq!(counts[0], tx, "cantools decoded every frame");
-        assert!(counts[1] as f64 >= secs * 50.0 - 1.0, "pack state frames: {}", counts[1]);
+        assert!(
+            counts[1] as f64 >= secs * 50.0 - 1.0,
+            "pack state frames: {}",
+            counts[1]
+        );
     }
     // Same scenario, same frames: the log is deterministic in virtual time.
     let log2 = dir.path().join("twin2.log");
@@ -147,7 +155,10 @@ fn the_twin_plays_the_foxbms_bms_from_its_own_dbc_and_cantools_agrees() {
     let sc = write(
         dir.path(),
         "short.toml",
-        &SHORT.replace("every_s = 0.01", "every_s = 0.01\nsignals = [\"pack.voltage_v\", \"cell[*].voltage_v\"]"),
+        &SHORT.replace(
+            "every_s = 0.01",
+            "every_s = 0.01\nsignals = [\"pack.voltage_v\", \"cell[*].voltage_v\"]",
+        ),
     );
     let (log, trace) = (dir.path().join("fox.log"), dir.path().join("trace.csv"));
     let fox = common::root().join("../shared/data/dbc/foxbms.dbc");
@@ -169,7 +180,10 @@ fn the_twin_plays_the_foxbms_bms_from_its_own_dbc_and_cantools_agrees() {
     let lines = std::fs::read_to_string(&log).unwrap().lines().count();
     assert!(lines > 4000, "{lines} frames");
     if let Some(text) = python(CHECK_FOXBMS, &[s(&fox), s(&log), s(&trace)]) {
-        let counts: Vec<usize> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        let counts: Vec<usize> = text
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
         assert_eq!(counts[0], lines, "cantools decoded every frame");
         // 96 groups in the Model 3 pack, all seen at least once in 30 s.
         assert_eq!(counts[1], 96, "cell voltages checked");
@@ -194,10 +208,18 @@ fn dbc_check_reports_problems_with_positions() {
     assert_eq!(out.status.code(), Some(1), "{}", common::stdout(&out));
     let text = common::stdout(&out);
     assert!(text.contains(&format!("{}:6:", bad.display())), "{text}");
-    let garbage = write(dir.path(), "garbage.dbc", "VERSION \"\"\n\nBO_ nonsense here\n");
+    let garbage = write(
+        dir.path(),
+        "garbage.dbc",
+        "VERSION \"\"\n\nBO_ nonsense here\n",
+    );
     let out = common::run(&["dbc", "check", s(&garbage)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(common::stderr(&out).contains(&format!("{}:3:", garbage.display())), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains(&format!("{}:3:", garbage.display())),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 #[test]
@@ -211,7 +233,10 @@ fn dbc_decode_and_log_convert_round_trip() {
     assert_eq!(out.status.code(), Some(0));
     let text = common::stdout(&out);
     let first = text.lines().find(|l| l.contains("BMS_Status(")).unwrap();
-    assert!(first.contains("BMS_ContactorState: '"), "value tables by name: {first}");
+    assert!(
+        first.contains("BMS_ContactorState: '"),
+        "value tables by name: {first}"
+    );
     assert_eq!(
         text.lines().count(),
         std::fs::read_to_string(&log).unwrap().lines().count()
@@ -242,7 +267,90 @@ fn bad_network_input_is_exit_2_with_a_position() {
     let out = common::run(&["bridge", s(&sc), "--real", "GATEWAY"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("GATEWAY"));
+    let with_bus = write(
+        dir.path(),
+        "bus.toml",
+        &format!("{SHORT}[bus]\nreal = [\"GATEWAY\"]\n"),
+    );
+    let out = common::run(&["bridge", s(&with_bus)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("`GATEWAY` is not a node of this network (nodes: BMS, CHARGER, CLUSTER, VCU)"),
+        "{err}"
+    );
+    let bad_speed = write(
+        dir.path(),
+        "speed.toml",
+        &format!("{SHORT}[bus]\nspeed = 0\n"),
+    );
+    let out = common::run(&["validate", s(&bad_speed)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains(&format!("{}:11:", bad_speed.display())),
+        "{}",
+        common::stderr(&out)
+    );
     let out = common::run(&["bridge", s(&sc), "--real", "VCU", "--speed", "10"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("real time"));
+}
+
+#[test]
+fn ctrl_c_stops_a_real_time_bridge_and_keeps_the_frame_log_and_report() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (log, report) = (dir.path().join("rt.log"), dir.path().join("rt.json"));
+    let mut child = common::evtwin()
+        .args([
+            "bridge",
+            "scenarios/alpine-commute-model3.toml",
+            "--speed",
+            "1",
+            "--log",
+            s(&log),
+            "--report",
+            s(&report),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    let sent = Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "stops within a step"
+    );
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["status"], "interrupted");
+    assert_eq!(r["network"]["interrupted"], true);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.ends_with('\n'), "the last frame is complete");
+    let lines = text.lines().count() as u64;
+    assert_eq!(lines, r["network"]["net"]["tx_frames"].as_u64().unwrap());
+    // Real time: about 2.5 s of the network's ~408 frames/s, wall-clock stamps.
+    assert!((600..1600).contains(&lines), "{lines} frames in ~2.5 s");
+    let duration = r["duration_s"].as_f64().unwrap();
+    assert!((1.5..4.0).contains(&duration), "{duration} s simulated");
+    let first: f64 = text[1..text.find(')').unwrap()].parse().unwrap();
+    assert!(first > 1.7e9, "wall-clock timestamps in real time: {first}");
+    if let Some(l) = r["network"]["lateness_us"].as_object() {
+        assert!(l["frames"].as_u64().unwrap() > 500);
+    } else {
+        panic!("a paced run reports its send timing");
+    }
 }

@@ -220,7 +220,7 @@ MESSAGES = [
             sig("BMS_HeaterPower", 8, 16, "Heat from the coolant heater", unit="W"),
             sig("BMS_ChillerPower", 24, 16, "Heat taken out by the chiller", unit="W"),
             sig("BMS_ThermalPower", 40, 16, "Electric power of heater, chiller and pump", unit="W"),
-            sig("BMS_CellHeat", 56, 8, "Heat generated in the cells", factor=100, unit="W"),
+            sig("BMS_CellHeat", 56, 8, "Heat generated in the cells (negative: entropic cooling)", factor=200, unit="W", signed=True),
         ]),
     msg(0x6A0, "BMS_DebugTruth", "BMS", ["CLUSTER"], 100,
         "Debug: the twin's true values, which no real BMS can measure (sent only by a simulated BMS)", [

@@ -12,7 +12,7 @@ use evtwin_can::log::{LogFormat, LogWriter};
 use evtwin_scenario::net::{
     BridgeReport, BridgeSetup, NetFile, Network, Role, bridge, load_network,
 };
-use evtwin_scenario::{RunOptions, RunOutput, Runner, Scenario, Summary};
+use evtwin_scenario::{RunOptions, RunOutput, Runner, Summary};
 
 use crate::{EXIT_BAD_INPUT, Reported, create, exit_code, load};
 
@@ -21,10 +21,12 @@ use crate::{EXIT_BAD_INPUT, Reported, create, exit_code, load};
 pub struct BridgeArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
-    /// CAN interface (`vcan0`, `can0`), or `inproc` for the built-in in-process bus.
-    #[arg(long, default_value = "inproc")]
-    iface: String,
-    /// Nodes played by real ECUs on the bus, e.g. `VCU,CHARGER`.
+    /// CAN interface (`vcan0`, `can0`), or `inproc` for the built-in in-process bus
+    /// (default: the scenario's `[bus] interface`, else `inproc`).
+    #[arg(long)]
+    iface: Option<String>,
+    /// Nodes played by real ECUs on the bus, e.g. `VCU,CHARGER` (default: the
+    /// scenario's `[bus] real`). Options given here replace the scenario's.
     #[arg(long, value_delimiter = ',', value_name = "NODE,...")]
     real: Vec<String>,
     /// DBC of the network (default: the shipped assets/dbc/evtwin.dbc).
@@ -72,12 +74,20 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         Ok(s) => s,
         Err(Reported(code)) => return Ok(code),
     };
-    let net = load_network(
-        &scenario,
-        net_file(args.dbc.as_deref()),
-        net_file(args.map.as_deref()),
-        &args.real,
-    );
+    let bus = &scenario.bus;
+    let iface = args
+        .iface
+        .clone()
+        .or_else(|| bus.interface.clone())
+        .unwrap_or_else(|| "inproc".into());
+    let real = if args.real.is_empty() {
+        bus.real.clone()
+    } else {
+        args.real.clone()
+    };
+    let dbc = args.dbc.as_deref().or(bus.dbc.as_deref());
+    let map = args.map.as_deref().or(bus.mapping.as_deref());
+    let net = load_network(&scenario, net_file(dbc), net_file(map), &real);
     let mut net = match net {
         Ok(n) => n,
         Err(e) => {
@@ -85,8 +95,8 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             return Ok(EXIT_BAD_INPUT);
         }
     };
-    let inproc = args.iface == "inproc";
-    let speed = match (args.speed, args.real.is_empty(), inproc) {
+    let inproc = iface == "inproc";
+    let speed = match (args.speed.or(bus.speed), real.is_empty(), inproc) {
         (Some(s), _, _) if !(s.is_finite() && s > 0.0) => {
             eprintln!("error: --speed {s} must be above 0");
             return Ok(EXIT_BAD_INPUT);
@@ -102,7 +112,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
     let mut log = match &args.log {
         Some(p) => {
             let format = LogFormat::from_path(p).unwrap_or(LogFormat::Candump);
-            let iface = if inproc { "vcan0" } else { &args.iface };
+            let iface = if inproc { "vcan0" } else { &iface };
             Some(
                 LogWriter::create(p, format, iface)
                     .with_context(|| format!("creating {}", p.display()))?,
@@ -116,7 +126,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         // A second handler cannot be installed; a missing one only loses Ctrl-C.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
-    describe(&net, &args.iface, speed);
+    describe(&net, &iface, speed);
     let trace_out = args.trace.as_deref().map(create).transpose()?;
     let runner = Runner::new(&scenario, &RunOptions::default(), trace_out)
         .with_context(|| format!("running {}", args.scenario.display()))?;
@@ -138,12 +148,12 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             let mut bus = hub.endpoint("evtwin");
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         } else {
-            let mut bus = SocketCanBus::open(&args.iface, args.fd)
-                .with_context(|| format!("opening {}", args.iface))?;
+            let mut bus =
+                SocketCanBus::open(&iface, args.fd).with_context(|| format!("opening {iface}"))?;
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         }
     })?;
-    print(args, &scenario, &out, &report)?;
+    print(args, &iface, &out, &report)?;
     Ok(exit_code(&out.summary))
 }
 
@@ -180,7 +190,7 @@ fn describe(net: &Network, iface: &str, speed: Option<f64>) {
     );
 }
 
-fn print(args: &BridgeArgs, _scenario: &Scenario, out: &RunOutput, r: &BridgeReport) -> Result<()> {
+fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> Result<()> {
     let summary = &out.summary;
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -198,13 +208,19 @@ fn print(args: &BridgeArgs, _scenario: &Scenario, out: &RunOutput, r: &BridgeRep
         writeln!(
             stdout,
             "  bus          {}: sent {} frames, received {} ({} used); {} values clamped",
-            args.iface, n.tx_frames, n.rx_frames, n.rx_used, n.clamped
+            iface, n.tx_frames, n.rx_frames, n.rx_used, n.clamped
         )?;
         writeln!(
             stdout,
             "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, from a simulated node {}; timeouts {}",
             n.unknown_id, n.wrong_length, n.bad_crc, n.bad_counter, n.unexpected, n.timeouts
         )?;
+        for (signal, count) in &r.clamped {
+            writeln!(
+                stdout,
+                "  clamped      {signal}: {count} values outside its DBC range"
+            )?;
+        }
         if let Some(l) = &r.lateness_us {
             writeln!(
                 stdout,

@@ -33,9 +33,27 @@ pub use summary::{
 };
 pub use trace::{Trace, TraceInfo};
 
+/// `[bus]` of a scenario: what `evtwin bridge` plays, unless its options say
+/// otherwise.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BusSettings {
+    /// CAN interface, or `inproc` (default).
+    pub interface: Option<String>,
+    /// DBC file (default: the shipped network).
+    pub dbc: Option<PathBuf>,
+    /// Mapping file (default: the shipped mapping).
+    pub mapping: Option<PathBuf>,
+    /// Nodes played by real ECUs.
+    pub real: Vec<String>,
+    /// Speed factor (default: real time on an interface, virtual on `inproc`).
+    pub speed: Option<f64>,
+}
+
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// `[bus]`.
+    pub bus: BusSettings,
     /// `[scenario] name`.
     pub name: String,
     /// `[scenario] description`.

@@ -14,7 +14,7 @@ use crate::assets::{self, Kind, Origin};
 use crate::build::{self, Docs, Rule, Section, checked};
 use crate::raw::{Merge, RawScenario, RawVehicleFile};
 use crate::source::{FileError, Source, toml_error, toml_path};
-use crate::{LoadError, Scenario};
+use crate::{BusSettings, LoadError, Scenario};
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
@@ -88,7 +88,9 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     let driver = driver(src, &raw)?;
     let catalogue = Catalogue::new(pack.series);
     let (trace_every_s, trace_signals) = trace(src, &raw, &catalogue, step_ms)?;
+    let bus = bus(src, dir, raw.bus.as_ref())?;
     let scenario = Scenario {
+        bus,
         name: meta.name.clone(),
         description: meta.description.clone(),
         source: src.name.clone(),
@@ -312,6 +314,43 @@ fn trace(
         }
     }
     Ok((every, signals))
+}
+
+/// `[bus]`, with file paths relative to the scenario's folder.
+fn bus(
+    src: &Source,
+    dir: &Path,
+    raw: Option<&crate::raw::RawBus>,
+) -> Result<BusSettings, FileError> {
+    let Some(raw) = raw else {
+        return Ok(BusSettings::default());
+    };
+    if let Some(speed) = raw.speed {
+        checked(
+            src,
+            &toml_path!["bus", "speed"],
+            "speed",
+            speed,
+            Rule::Between(1e-3, 1e6),
+        )?;
+    }
+    if let Some(i) = &raw.interface
+        && (i.is_empty() || i.len() > 15 || i.contains(['/', ' ']))
+    {
+        let msg = format!("`{i}` is not a network interface name (e.g. vcan0, can0, inproc)");
+        return Err(FileError::at_path(
+            src,
+            &toml_path!["bus", "interface"],
+            msg,
+        ));
+    }
+    Ok(BusSettings {
+        interface: raw.interface.clone(),
+        dbc: raw.dbc.as_ref().map(|p| dir.join(p)),
+        mapping: raw.mapping.as_ref().map(|p| dir.join(p)),
+        real: raw.real.clone(),
+        speed: raw.speed,
+    })
 }
 
 #[cfg(test)]

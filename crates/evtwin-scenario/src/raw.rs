@@ -25,6 +25,20 @@ pub struct RawScenario {
     pub route: Vec<RawLeg>,
     #[serde(default)]
     pub stations: BTreeMap<String, RawStation>,
+    pub bus: Option<RawBus>,
+}
+
+/// `[bus]`: the CAN network `evtwin bridge` plays (absent: the shipped network on
+/// the in-process bus).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBus {
+    pub interface: Option<String>,
+    pub dbc: Option<String>,
+    pub mapping: Option<String>,
+    #[serde(default)]
+    pub real: Vec<String>,
+    pub speed: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -41,6 +41,8 @@ pub struct BridgeReport {
     pub lateness_us: Option<Lateness>,
     /// Frames that could not be sent.
     pub send_errors: u64,
+    /// Signals clamped to their DBC range when encoding, with counts.
+    pub clamped: std::collections::BTreeMap<String, u64>,
     /// The run was stopped (Ctrl-C) before its end.
     pub interrupted: bool,
 }
@@ -195,6 +197,7 @@ pub async fn bridge<T: Transport, W: Write>(
         on_event(&format!("flushing the frame log: {e}"));
     }
     report.net = *net.stats();
+    report.clamped = net.clamped_by_signal().clone();
     report.bus = bus.stats().into();
     report.lateness_us = Lateness::of(lateness);
     report.interrupted = interrupted;

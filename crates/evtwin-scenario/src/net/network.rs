@@ -2,6 +2,8 @@
 //! they carry, and what received frames do to the plant. Time and frames are
 //! passed in; the I/O loop ([`super::bridge`]) moves them.
 
+use std::collections::BTreeMap;
+
 use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eChecker, E2eStatus};
 use evtwin_can::frame::fd_length_for;
@@ -89,6 +91,7 @@ pub struct Network {
     events: Vec<NetEvent>,
     values: Vec<f64>,
     due: Vec<usize>,
+    clamped_by_signal: BTreeMap<String, u64>,
 }
 
 impl Network {
@@ -142,6 +145,7 @@ impl Network {
             events: Vec::new(),
             values: vec![f64::NAN; widest],
             due: Vec::new(),
+            clamped_by_signal: BTreeMap::new(),
         }
     }
 
@@ -167,6 +171,12 @@ impl Network {
     #[must_use]
     pub fn stats(&self) -> &NetStats {
         &self.stats
+    }
+
+    /// Signals whose values were clamped to their DBC range, with counts.
+    #[must_use]
+    pub fn clamped_by_signal(&self) -> &BTreeMap<String, u64> {
+        &self.clamped_by_signal
     }
 
     /// Events since the last call.
@@ -219,7 +229,19 @@ impl Network {
         let mut buf = [0u8; 64];
         let len = m.len_bytes.min(64);
         let report = m.encode(values, &mut buf[..len]);
-        self.stats.clamped += u64::from(report.clamped);
+        if report.clamped > 0 {
+            self.stats.clamped += u64::from(report.clamped);
+            // Rare: find which, for the report.
+            for (s, v) in m.signals.iter().zip(values.iter()) {
+                let outside = s.min < s.max && (*v < s.min || *v > s.max);
+                if outside && m.is_present(m.signal_index(&s.name).unwrap_or(0), values) {
+                    *self
+                        .clamped_by_signal
+                        .entry(format!("{}.{}", m.name, s.name))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
         if let Some(cfg) = &pm.e2e {
             // The plan validated the layout against the length.
             let _ = cfg.protect(&mut buf[..len], &mut st.counter);

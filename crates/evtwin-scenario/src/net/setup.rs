@@ -20,6 +20,14 @@ pub enum NetLoadError {
     /// The mapping file.
     #[error("{0}")]
     Mapping(#[from] FileError),
+    /// A node named as real is not on the network.
+    #[error("`{node}` is not a node of this network (nodes: {known})")]
+    UnknownNode {
+        /// The name given.
+        node: String,
+        /// The nodes there are.
+        known: String,
+    },
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -83,6 +91,16 @@ pub fn load_network(
     let db = Dbc::parse(&dbc_src.text, &dbc_src.name)?;
     let src = read(mapping, BUILTIN_MAPPING, "evtwin.map.toml")?;
     let raw = mapping::parse(&src)?;
+    let mut nodes: Vec<&str> = db.nodes().iter().map(String::as_str).collect();
+    nodes.extend(raw.messages.values().filter_map(|m| m.sender.as_deref()));
+    nodes.sort_unstable();
+    nodes.dedup();
+    if let Some(node) = real.iter().find(|n| !nodes.contains(&n.as_str())) {
+        return Err(NetLoadError::UnknownNode {
+            node: node.clone(),
+            known: nodes.join(", "),
+        });
+    }
     let catalogue = Catalogue::new(scenario.config.pack.series);
     let plan = Plan::new(&db, &src, &raw, &catalogue, real)?;
     Ok(Network::new(db, plan, 0))
