@@ -197,6 +197,36 @@ impl Message {
         report
     }
 
+    /// Encodes only the signals listed in `signals` (indices into
+    /// `self.signals`), which the caller knows to be present: the fast path for
+    /// a sender that has worked out each multiplexer branch once. NaN values mean
+    /// start values, as in [`Message::encode`]; `out[..len_bytes]` is cleared
+    /// first.
+    pub fn encode_only(&self, values: &[f64], signals: &[usize], out: &mut [u8]) -> EncodeReport {
+        let n = self.len_bytes.min(out.len());
+        if let Some(head) = out.get_mut(..n) {
+            head.fill(0);
+        }
+        let mut report = EncodeReport::default();
+        for &i in signals {
+            let Some(signal) = self.signals.get(i) else {
+                report.dropped += 1;
+                continue;
+            };
+            let (bits, clamped) = match values.get(i) {
+                Some(&v) if !v.is_nan() => signal.to_raw_bits(v),
+                _ => (signal.start_raw, false),
+            };
+            if clamped {
+                report.clamped += 1;
+            }
+            if !signal.layout.is_valid() || !signal.layout.write(out, bits) {
+                report.dropped += 1;
+            }
+        }
+        report
+    }
+
     /// Decodes `data` into physical values `out` (indexed like
     /// `self.signals`): NaN for signals not present under the switch values in
     /// `data` and for signals that cannot be coded. `data` may be longer than

@@ -208,33 +208,40 @@ impl Network {
     fn encode(&mut self, k: usize, twin: &Twin) -> Option<Frame> {
         let pm = &self.plan.messages[k];
         let m = &self.dbc.messages()[pm.dbc_index];
+        let st = &mut self.state[k];
+        let turn = if pm.mux_cycle.is_empty() {
+            0
+        } else {
+            st.mux_next % pm.mux_cycle.len()
+        };
+        let present = pm.layouts.get(turn)?;
         let values = &mut self.values[..m.signals.len()];
-        for (v, b) in values.iter_mut().zip(&pm.bindings) {
-            *v = match (b.sim, b.value) {
+        for &i in present {
+            let b = &pm.bindings[i];
+            values[i] = match (b.sim, b.value) {
                 (Some(s), _) => twin.read(s) * b.scale + b.add,
                 (None, Some(c)) => c,
                 (None, None) => f64::NAN,
             };
         }
-        let st = &mut self.state[k];
         if let Some(switch) = m.multiplexor()
             && !pm.mux_cycle.is_empty()
         {
             #[allow(clippy::cast_precision_loss)] // switch values are small
             {
-                values[switch] = pm.mux_cycle[st.mux_next % pm.mux_cycle.len()] as f64;
+                values[switch] = pm.mux_cycle[turn] as f64;
             }
-            st.mux_next = (st.mux_next + 1) % pm.mux_cycle.len();
+            st.mux_next = (turn + 1) % pm.mux_cycle.len();
         }
         let mut buf = [0u8; 64];
         let len = m.len_bytes.min(64);
-        let report = m.encode(values, &mut buf[..len]);
+        let report = m.encode_only(values, present, &mut buf[..len]);
         if report.clamped > 0 {
             self.stats.clamped += u64::from(report.clamped);
             // Rare: find which, for the report.
-            for (s, v) in m.signals.iter().zip(values.iter()) {
-                let outside = s.min < s.max && (*v < s.min || *v > s.max);
-                if outside && m.is_present(m.signal_index(&s.name).unwrap_or(0), values) {
+            for &i in present {
+                let (s, v) = (&m.signals[i], values[i]);
+                if s.min < s.max && (v < s.min || v > s.max) {
                     *self
                         .clamped_by_signal
                         .entry(format!("{}.{}", m.name, s.name))

@@ -60,6 +60,9 @@ pub struct PlannedMessage {
     pub bindings: Vec<Binding>,
     /// Switch values to rotate through when sending (empty: not multiplexed).
     pub mux_cycle: Vec<u64>,
+    /// The signals each frame carries: one list per `mux_cycle` entry (one list
+    /// when not multiplexed), worked out once.
+    pub layouts: Vec<Vec<usize>>,
     /// E2E protection.
     pub e2e: Option<E2eConfig>,
 }
@@ -137,7 +140,9 @@ impl Plan {
             }
         }
         for m in &mut messages {
-            m.mux_cycle = mux_cycle(&dbc.messages()[m.dbc_index], &m.bindings);
+            let msg = &dbc.messages()[m.dbc_index];
+            m.mux_cycle = mux_cycle(msg, &m.bindings);
+            m.layouts = layouts(msg, &m.mux_cycle);
         }
         Ok(Self {
             messages,
@@ -185,6 +190,7 @@ fn planned(k: usize, m: &Message, raw: &RawMapping, real: &BTreeSet<String>) -> 
             m.signals.len()
         ],
         mux_cycle: Vec::new(),
+        layouts: Vec::new(),
         e2e: None,
     }
 }
@@ -314,6 +320,30 @@ fn mux_cycle(m: &Message, bindings: &[Binding]) -> Vec<u64> {
         .filter(|v| carries(*v, &mut values))
         .collect();
     if used.is_empty() { all } else { used }
+}
+
+/// The signals present in each frame of the rotation (switch values as given,
+/// other switches at their start values).
+fn layouts(m: &Message, cycle: &[u64]) -> Vec<Vec<usize>> {
+    let present = |values: &[f64]| -> Vec<usize> {
+        (0..m.signals.len())
+            .filter(|&k| m.is_present(k, values))
+            .collect()
+    };
+    let mut values = vec![f64::NAN; m.signals.len()];
+    match m.multiplexor() {
+        Some(switch) if !cycle.is_empty() => cycle
+            .iter()
+            .map(|&v| {
+                #[allow(clippy::cast_precision_loss)] // switch values are small
+                {
+                    values[switch] = v as f64;
+                }
+                present(&values)
+            })
+            .collect(),
+        _ => vec![present(&values)],
+    }
 }
 
 /// The E2E configuration from the mapping and the DBC positions of the counter
