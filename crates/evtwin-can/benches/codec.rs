@@ -19,6 +19,10 @@ const DBCS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "evtwin",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/dbc/evtwin.dbc"),
+    ),
+    (
         "features",
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/features.dbc"),
     ),

@@ -239,6 +239,15 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         if let Some(p) = &args.log {
             writeln!(stdout, "  frame log    {}", p.display())?;
         }
+        if let (Some(path), Some(info)) = (&args.trace, &out.trace) {
+            writeln!(
+                stdout,
+                "  trace        {} ({} rows, sha256 {}…)",
+                path.display(),
+                info.rows,
+                &info.sha256[..16]
+            )?;
+        }
     }
     if let Some(path) = &args.report {
         let mut f = create(path)?;
