@@ -268,3 +268,77 @@ fn simulated_nodes_send_on_their_cycle_with_the_twins_values() {
     assert_eq!(seen.len(), groups, "cells seen on the bus");
     assert_eq!(net.stats().clamped, 0);
 }
+
+/// A real charger controller: `CHG_Setpoints` (E2E) and `CHG_Status`, 100 ms.
+fn charger_frames(dbc: &Dbc, counter: &mut u8, setpoint_a: f64) -> Vec<Frame> {
+    let (_, sp) = dbc.message_by_name("CHG_Setpoints").unwrap();
+    let mut v = vec![f64::NAN; sp.signals.len()];
+    v[sp.signal_index("CHG_CurrentSetpoint").unwrap()] = setpoint_a;
+    let mut data = [0u8; 8];
+    sp.encode(&v, &mut data);
+    let e2e = E2eConfig::Profile1(Profile1 {
+        data_id: 0x0C51,
+        crc_byte: 0,
+        counter_bit: 8,
+    });
+    e2e.protect(&mut data, counter).unwrap();
+    let (_, st) = dbc.message_by_name("CHG_Status").unwrap();
+    let mut status = [0u8; 8];
+    st.encode(&vec![f64::NAN; st.signals.len()], &mut status);
+    vec![
+        Frame::classic(sp.id, &data).unwrap(),
+        Frame::classic(st.id, &status).unwrap(),
+    ]
+}
+
+#[test]
+fn a_real_charger_controllers_setpoint_drives_the_charger() {
+    let src = Source {
+        name: "t.toml".into(),
+        text: "[scenario]\nname = \"t\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n\
+               [pack]\ninitial_soc_pct = 30\n\
+               [[route]]\ncharge = { station = \"dc\", until_soc_pct = 80, max_duration_min = 3 }\n\
+               [stations.dc]\nmax_power_kw = 150\nmax_voltage_v = 500\nmax_current_a = 375\n"
+            .into(),
+    };
+    let s = from_source(&src, Path::new(".")).unwrap();
+    let peak_charge_a = |real: bool| {
+        let nodes = if real {
+            vec!["CHARGER".to_owned()]
+        } else {
+            vec![]
+        };
+        let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &nodes).unwrap();
+        let mut twin = Twin::new(s.config.clone()).unwrap();
+        let dbc = Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap();
+        let mut counter = 0;
+        let mut sent = Vec::new();
+        let mut peak = 0.0_f64;
+        for _ in 0..120 {
+            run(
+                &mut twin,
+                &mut net,
+                1.0,
+                |t| {
+                    if real && t.is_multiple_of(100_000) {
+                        charger_frames(&dbc, &mut counter, 40.0)
+                    } else {
+                        Vec::new()
+                    }
+                },
+                &mut sent,
+            );
+            peak = peak.max(-twin.read(Signal::Scalar(Scalar::PackCurrentA)));
+        }
+        assert_eq!(net.stats().timeouts, 0);
+        assert_eq!(net.stats().bad_crc + net.stats().bad_counter, 0);
+        peak
+    };
+    let own = peak_charge_a(false);
+    let real = peak_charge_a(true);
+    assert!(own > 150.0, "the twin's own charger controller: {own} A");
+    assert!(
+        (30.0..=40.0 + 1e-6).contains(&real),
+        "a real one asking 40 A: {real} A"
+    );
+}
