@@ -52,7 +52,7 @@ pub enum BusEvent {
 }
 
 /// Counters a transport keeps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BusStats {
     /// Frames sent.
     pub tx_frames: u64,

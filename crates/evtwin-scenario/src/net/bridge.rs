@@ -36,7 +36,7 @@ pub struct BridgeReport {
     /// Network counters.
     pub net: NetStats,
     /// Transport counters.
-    pub bus: BusStatsReport,
+    pub bus: BusStats,
     /// Send-time error of scheduled frames (actual − scheduled), µs; paced runs only.
     pub lateness_us: Option<Lateness>,
     /// Frames that could not be sent.
@@ -45,39 +45,6 @@ pub struct BridgeReport {
     pub clamped: std::collections::BTreeMap<String, u64>,
     /// The run was stopped (Ctrl-C) before its end.
     pub interrupted: bool,
-}
-
-/// Transport counters, serialisable.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct BusStatsReport {
-    /// Frames sent.
-    pub tx_frames: u64,
-    /// Frames received.
-    pub rx_frames: u64,
-    /// ENOBUFS retries.
-    pub tx_enobufs_retries: u64,
-    /// Frames dropped after every retry.
-    pub tx_dropped: u64,
-    /// Error frames.
-    pub error_frames: u64,
-    /// Error-passive episodes.
-    pub error_passive: u64,
-    /// Bus-off episodes.
-    pub bus_off: u64,
-}
-
-impl From<BusStats> for BusStatsReport {
-    fn from(s: BusStats) -> Self {
-        Self {
-            tx_frames: s.tx_frames,
-            rx_frames: s.rx_frames,
-            tx_enobufs_retries: s.tx_enobufs_retries,
-            tx_dropped: s.tx_dropped,
-            error_frames: s.error_frames,
-            error_passive: s.error_passive,
-            bus_off: s.bus_off,
-        }
-    }
 }
 
 /// Percentiles of the send-time error, µs.
@@ -198,7 +165,7 @@ pub async fn bridge<T: Transport, W: Write>(
     }
     report.net = *net.stats();
     report.clamped = net.clamped_by_signal().clone();
-    report.bus = bus.stats().into();
+    report.bus = bus.stats();
     report.lateness_us = Lateness::of(lateness);
     report.interrupted = interrupted;
     let out = runner.finish(interrupted)?;
