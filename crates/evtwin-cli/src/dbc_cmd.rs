@@ -71,13 +71,16 @@ pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut values = Vec::new();
     let mut line = String::new();
-    for r in &records {
+    let written = records.iter().try_for_each(|r| {
         line.clear();
         decode_one(&dbc, r, &mut values, &mut line);
-        writeln!(out, "{line}")?;
+        writeln!(out, "{line}")
+    });
+    match written.and_then(|()| out.flush()) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(EXIT_OK),
     }
-    out.flush()?;
-    Ok(EXIT_OK)
 }
 
 fn decode_one(dbc: &Dbc, r: &LogRecord, values: &mut Vec<f64>, line: &mut String) {
