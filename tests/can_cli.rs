@@ -291,6 +291,13 @@ fn bad_network_input_is_exit_2_with_a_position() {
         "{}",
         common::stderr(&out)
     );
+    let out = common::run(&["bridge", s(&sc), "--iface", "evtwin-nope0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("cannot open evtwin-nope0"),
+        "{}",
+        common::stderr(&out)
+    );
     let out = common::run(&["bridge", s(&sc), "--real", "VCU", "--speed", "10"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("real time"));

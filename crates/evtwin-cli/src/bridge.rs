@@ -64,6 +64,9 @@ struct Report<'a> {
     network: &'a BridgeReport,
 }
 
+/// For users without a CAN interface at hand.
+const HINT: &str = " (a virtual bus to try it on: `sudo ip link add dev vcan0 type vcan && sudo ip link set up vcan0`)";
+
 fn net_file(p: Option<&Path>) -> NetFile<'_> {
     p.map_or(NetFile::Builtin, NetFile::Path)
 }
@@ -149,7 +152,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         } else {
             let mut bus =
-                SocketCanBus::open(&iface, args.fd).with_context(|| format!("opening {iface}"))?;
+                SocketCanBus::open(&iface, args.fd).map_err(|e| anyhow::anyhow!("{e}{HINT}"))?;
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         }
     })?;
