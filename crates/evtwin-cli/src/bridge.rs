@@ -243,13 +243,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
             writeln!(stdout, "  frame log    {}", p.display())?;
         }
         if let (Some(path), Some(info)) = (&args.trace, &out.trace) {
-            writeln!(
-                stdout,
-                "  trace        {} ({} rows, sha256 {}…)",
-                path.display(),
-                info.rows,
-                &info.sha256[..16]
-            )?;
+            crate::trace_line(&mut stdout, path, info)?;
         }
     }
     if let Some(path) = &args.report {

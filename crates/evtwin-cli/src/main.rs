@@ -177,13 +177,7 @@ fn run(
     } else {
         write!(stdout, "{}", summary.render_text())?;
         if let (Some(path), Some(info)) = (trace, &output.trace) {
-            writeln!(
-                stdout,
-                "  trace        {} ({} rows, sha256 {}…)",
-                path.display(),
-                info.rows,
-                &info.sha256[..16]
-            )?;
+            trace_line(&mut stdout, path, info)?;
         }
     }
     if let Some(path) = report {
@@ -194,6 +188,21 @@ fn run(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(exit_code(summary))
+}
+
+/// The summary's line about the trace written.
+pub(crate) fn trace_line(
+    out: &mut impl Write,
+    path: &Path,
+    info: &evtwin_scenario::TraceInfo,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  trace        {} ({} rows, sha256 {}…)",
+        path.display(),
+        info.rows,
+        &info.sha256[..16]
+    )
 }
 
 /// The exit code a run's summary calls for.
