@@ -1,0 +1,81 @@
+//! The bridge's I/O loop on the in-process bus: a peer endpoint sees every frame
+//! at its scheduled virtual time, the peer's bad frames are counted, and the
+//! controller's error events reach the report.
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use evtwin_can::bus::{BusEvent, InProcBus, Transport};
+use evtwin_can::dbc::Dbc;
+use evtwin_can::{CanId, Frame};
+use evtwin_scenario::net::{BUILTIN_DBC, BridgeSetup, NetFile, bridge, load_network};
+use evtwin_scenario::{RunOptions, Runner, Source, from_source};
+
+#[test]
+fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported() {
+    let src = Source {
+        name: "t.toml".into(),
+        text: "[scenario]\nname = \"t\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n\
+               [[route]]\ncruise = { distance_km = 0.3, speed_kph = 50 }\n"
+            .into(),
+    };
+    let s = from_source(&src, Path::new(".")).unwrap();
+    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &[]).unwrap();
+    let hub = InProcBus::new();
+    let mut twin_end = hub.endpoint("evtwin");
+    let mut peer = hub.endpoint_with("peer", 1 << 20, false);
+    // Before the run: an unknown frame, a frame of the simulated BMS, and two
+    // controller events.
+    peer.send_now(&Frame::classic(CanId::Standard(0x7A5), &[1]).unwrap());
+    peer.send_now(&Frame::classic(CanId::Standard(0x140), &[0; 8]).unwrap());
+    hub.inject_event(&BusEvent::ErrorFrame("bit error".into()));
+    hub.inject_event(&BusEvent::BusOff);
+    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>).unwrap();
+    let stop = AtomicBool::new(false);
+    let mut lines = Vec::new();
+    let mut on_event = |l: &str| lines.push(l.to_owned());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let setup = BridgeSetup {
+        speed: None,
+        log: None,
+        hub: Some(&hub),
+        stop: &stop,
+        on_event: &mut on_event,
+    };
+    let (out, report) = rt
+        .block_on(Box::pin(bridge(runner, &mut net, &mut twin_end, setup)))
+        .unwrap();
+    assert_eq!(out.summary.status, "finished");
+    assert_eq!(report.net.unknown_id, 1);
+    assert_eq!(report.net.unexpected, 1);
+    assert_eq!(report.bus.bus_off, 1);
+    assert_eq!(report.bus.error_frames, 1);
+    assert!(lines.iter().any(|l| l == "controller bus-off"), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("ignored: unknown id")), "{lines:?}");
+    assert!(report.lateness_us.is_none(), "virtual time is not paced");
+    // The peer got every frame, each at its deadline on the virtual clock.
+    let mut got = Vec::new();
+    while let Some(r) = peer.try_recv().unwrap() {
+        got.push(r);
+    }
+    assert_eq!(got.len() as u64, report.net.tx_frames);
+    let dbc = Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap();
+    for m in dbc.messages() {
+        let times: Vec<u64> = got
+            .iter()
+            .filter(|r| r.frame.id() == m.id)
+            .map(|r| r.time_us)
+            .collect();
+        let cycle_us = u64::from(m.cycle_time_ms.unwrap()) * 1000;
+        assert!(times.len() > 5, "{}", m.name);
+        for w in times.windows(2) {
+            assert_eq!(w[1] - w[0], cycle_us, "{} frames {w:?}", m.name);
+        }
+    }
+}
