@@ -94,6 +94,49 @@ fn a_real_vcu_on_vcan_drives_the_twin_malformed_frames_are_counted_and_silence_f
     run_b(&dbc, out);
 }
 
+/// The frames the twin logged as received (` R`) carry the kernel's receive
+/// timestamps: the same instants candump saw for the same frames (both sockets
+/// get the one timestamp vcan stamped on the frame), not the moment the twin got
+/// round to reading them.
+fn received_with_kernel_timestamps(twin_log: &Path, cap: &[Rec]) {
+    let text = std::fs::read_to_string(twin_log).unwrap();
+    let received: String = text
+        .lines()
+        .filter(|l| l.ends_with(" R"))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), received).unwrap();
+    let rx = read_candump(file.path());
+    assert!(rx.len() > 500, "{} frames received", rx.len());
+    let start = cap
+        .iter()
+        .position(|c| c.id == rx[0].id && c.data == rx[0].data && c.time_us == rx[0].time_us)
+        .expect("the twin's first received frame is in candump's capture, same timestamp");
+    // candump also saw the twin's own frames: keep the IDs the twin received.
+    let ids: std::collections::BTreeSet<_> = rx.iter().map(|r| r.id).collect();
+    let mut deltas: Vec<u64> = rx
+        .iter()
+        .zip(cap[start..].iter().filter(|c| ids.contains(&c.id)))
+        .map(|(r, c)| {
+            assert_eq!(
+                (r.id, &r.data),
+                (c.id, &c.data),
+                "same frames in the same order"
+            );
+            r.time_us.abs_diff(c.time_us)
+        })
+        .collect();
+    deltas.sort_unstable();
+    let p95 = deltas[deltas.len() * 95 / 100];
+    eprintln!(
+        "receive timestamps, twin vs candump: p95 {p95} µs, max {} µs over {} frames",
+        deltas[deltas.len() - 1],
+        deltas.len()
+    );
+    assert!(p95 <= 50, "p95 {p95} µs: not the kernel's timestamps");
+}
+
 /// A: the VCU's requests act on the twin; the malformed frames are counted, one
 /// each, and the twin drives its route to the end.
 fn run_a(dbc: &Dbc, out: &Path) {
@@ -127,6 +170,7 @@ fn run_a(dbc: &Dbc, out: &Path) {
     );
 
     let cap = read_candump(&out.join("cap-a.log"));
+    received_with_kernel_timestamps(&out.join("twin-a.log"), &cap);
     let epoch = capture::epoch_us(dbc, &cap, &["VCU"]);
     let virt = |t_us: u64| (t_us as f64 - epoch as f64) / 1e6;
     let power = signal(dbc, &cap, "VCU_Command", "VCU_PowerRequest");

@@ -57,7 +57,10 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
     assert_eq!(report.bus.bus_off, 1);
     assert_eq!(report.bus.error_frames, 1);
     assert!(lines.iter().any(|l| l == "controller bus-off"), "{lines:?}");
-    assert!(lines.iter().any(|l| l.contains("ignored: unknown id")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("ignored: unknown id")),
+        "{lines:?}"
+    );
     assert!(report.lateness_us.is_none(), "virtual time is not paced");
     // The peer got every frame, each at its deadline on the virtual clock.
     let mut got = Vec::new();
