@@ -10,7 +10,7 @@ use std::path::Path;
 use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eConfig, Profile1};
 use evtwin_can::{CanId, Frame};
-use evtwin_scenario::net::{BUILTIN_DBC, NetFile, Network, load_network};
+use evtwin_scenario::net::{BUILTIN_DBC, NetEvent, NetFile, Network, load_network};
 use evtwin_scenario::{Scenario, Source, from_source};
 use evtwin_sim::bms::{BmsFault, ContactorState};
 use evtwin_sim::{Scalar, Signal, Status, Twin};
@@ -340,5 +340,41 @@ fn a_real_charger_controllers_setpoint_drives_the_charger() {
     assert!(
         (30.0..=40.0 + 1e-6).contains(&real),
         "a real one asking 40 A: {real} A"
+    );
+}
+
+#[test]
+fn a_real_vcu_that_has_not_started_yet_is_reported_not_faulted() {
+    let s = scenario();
+    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let mut sent = Vec::new();
+    run(&mut twin, &mut net, 3.0, |_| Vec::new(), &mut sent);
+    assert_eq!(net.stats().timeouts, 0);
+    assert_eq!(twin.bms().output().worst_fault, None);
+    assert_eq!(
+        contactors(&twin),
+        ContactorState::Closed,
+        "the twin's own VCU logic"
+    );
+    let missing: Vec<_> = net
+        .drain_events()
+        .filter(|e| matches!(e, NetEvent::Missing { .. }))
+        .collect();
+    // VCU_Command (100 ms timeout) and VCU_VehicleStatus (300 ms), once each.
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    // Once it has started, its silence is a fault.
+    let mut vcu = Vcu::new();
+    run(
+        &mut twin,
+        &mut net,
+        1.0,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    run(&mut twin, &mut net, 1.0, |_| Vec::new(), &mut sent);
+    assert_eq!(
+        twin.bms().output().worst_fault,
+        Some(BmsFault::Communication)
     );
 }

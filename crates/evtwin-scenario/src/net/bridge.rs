@@ -231,6 +231,10 @@ fn describe(e: &NetEvent) -> String {
             "{} s: {message} timed out: communication fault raised",
             secs(*at_us)
         ),
+        NetEvent::Missing { message, at_us } => format!(
+            "{} s: {message} from a real node has not arrived yet; the twin's own logic stands in",
+            secs(*at_us)
+        ),
         NetEvent::Resumed { message, at_us } => {
             format!("{} s: {message} arrives again", secs(*at_us))
         }

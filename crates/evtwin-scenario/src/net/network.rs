@@ -50,6 +50,15 @@ pub enum NetEvent {
         /// When it was noticed, µs.
         at_us: u64,
     },
+    /// A consumed message has not arrived once in its timeout since the start:
+    /// no fault (an ECU may start later than the twin), the twin's own logic
+    /// stands in for it until it does.
+    Missing {
+        /// Message name.
+        message: String,
+        /// When it was noticed, µs.
+        at_us: u64,
+    },
     /// A timed-out message arrives again.
     Resumed {
         /// Message name.
@@ -73,8 +82,11 @@ struct State {
     mux_next: usize,
     counter: u8,
     checker: Option<E2eChecker>,
-    last_rx_us: u64,
+    /// When its last frame arrived; None before the first.
+    last_rx_us: Option<u64>,
     timed_out: bool,
+    /// A message that never came has been reported.
+    missing_reported: bool,
 }
 
 /// Events kept between drains, at most (the counters keep counting).
@@ -92,6 +104,7 @@ pub struct Network {
     values: Vec<f64>,
     due: Vec<usize>,
     clamped_by_signal: BTreeMap<String, u64>,
+    start_us: u64,
 }
 
 impl Network {
@@ -125,8 +138,9 @@ impl Network {
                 mux_next: 0,
                 counter: 0,
                 checker: m.e2e.map(|cfg| E2eChecker::new(cfg, 2)),
-                last_rx_us: start_us,
+                last_rx_us: None,
                 timed_out: false,
+                missing_reported: false,
             })
             .collect();
         let widest = dbc
@@ -146,6 +160,7 @@ impl Network {
             values: vec![f64::NAN; widest],
             due: Vec::new(),
             clamped_by_signal: BTreeMap::new(),
+            start_us,
         }
     }
 
@@ -321,7 +336,7 @@ impl Network {
             }
         }
         self.stats.rx_used += 1;
-        st.last_rx_us = now_us;
+        st.last_rx_us = Some(now_us);
         if st.timed_out {
             st.timed_out = false;
             let message = pm.name.clone();
@@ -336,7 +351,8 @@ impl Network {
     }
 
     /// Raises the communication fault for consumed messages silent past their
-    /// timeout.
+    /// timeout after their first frame (deadline monitoring starts at the first
+    /// reception, so a real ECU may start after the twin).
     pub fn check_timeouts(&mut self, now_us: u64, twin: &mut Twin) {
         for k in 0..self.plan.messages.len() {
             let pm = &self.plan.messages[k];
@@ -344,7 +360,18 @@ impl Network {
                 continue;
             };
             let st = &mut self.state[k];
-            if !st.timed_out && now_us.saturating_sub(st.last_rx_us) > timeout {
+            let Some(last_rx_us) = st.last_rx_us else {
+                if !st.missing_reported && now_us.saturating_sub(self.start_us) > timeout {
+                    st.missing_reported = true;
+                    let message = pm.name.clone();
+                    self.event(NetEvent::Missing {
+                        message,
+                        at_us: now_us,
+                    });
+                }
+                continue;
+            };
+            if !st.timed_out && now_us.saturating_sub(last_rx_us) > timeout {
                 st.timed_out = true;
                 self.stats.timeouts += 1;
                 let message = pm.name.clone();
