@@ -43,7 +43,7 @@ pub struct BridgeArgs {
     /// on the in-process bus.
     #[arg(long, value_name = "N")]
     speed: Option<f64>,
-    /// Open the interface for CAN FD frames.
+    /// Open the interface for CAN FD frames (implied when the DBC has FD messages).
     #[arg(long)]
     fd: bool,
     /// Write the CSV trace here.
@@ -151,8 +151,9 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             let mut bus = hub.endpoint("evtwin");
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         } else {
+            let fd = args.fd || net.dbc().messages().iter().any(|m| m.fd);
             let mut bus =
-                SocketCanBus::open(&iface, args.fd).map_err(|e| anyhow::anyhow!("{e}{HINT}"))?;
+                SocketCanBus::open(&iface, fd).map_err(|e| anyhow::anyhow!("{e}{HINT}"))?;
             Box::pin(go(runner, &mut net, &mut bus, setup)).await
         }
     })?;

@@ -167,6 +167,23 @@ fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_faul
         twin.bms().output().worst_fault,
         Some(BmsFault::Communication)
     );
+    // It comes back: its counter jumped, but after a timeout that starts a new
+    // sequence, not a bad counter.
+    vcu.counter = 9;
+    let _ = net.drain_events().count();
+    run(
+        &mut twin,
+        &mut net,
+        0.5,
+        |t| vcu.at(t, 1.0, 300.0),
+        &mut sent,
+    );
+    assert_eq!(net.stats().bad_counter, 0);
+    let resumed = net
+        .drain_events()
+        .filter(|e| matches!(e, NetEvent::Resumed { .. }))
+        .count();
+    assert_eq!(resumed, 2);
 }
 
 #[test]
@@ -377,4 +394,72 @@ fn a_real_vcu_that_has_not_started_yet_is_reported_not_faulted() {
         twin.bms().output().worst_fault,
         Some(BmsFault::Communication)
     );
+}
+
+/// A CAN FD message of 18 bytes travels in a 20-byte frame: its E2E CRC covers
+/// the DBC's 18 bytes, not the padding.
+const FD_DBC: &str = r#"VERSION ""
+
+NS_ :
+
+BS_:
+
+BU_: ECU BMS
+
+BO_ 768 Fd20: 18 ECU
+ SG_ Fd20_CRC : 0|8@1+ (1,0) [0|255] "" BMS
+ SG_ Fd20_Counter : 8|4@1+ (1,0) [0|14] "" BMS
+ SG_ Fd20_Limit : 16|16@1+ (0.1,0) [0|6553.5] "A" BMS
+
+BA_DEF_ BO_  "GenMsgCycleTime" INT 0 65535;
+BA_DEF_ BO_  "VFrameFormat" ENUM  "StandardCAN","ExtendedCAN","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD","ExtendedCAN_FD";
+BA_DEF_DEF_  "GenMsgCycleTime" 0;
+BA_DEF_DEF_  "VFrameFormat" "StandardCAN";
+BA_ "GenMsgCycleTime" BO_ 768 10;
+BA_ "VFrameFormat" BO_ 768 14;
+"#;
+
+#[test]
+fn e2e_on_a_padded_fd_frame_covers_the_dbc_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let dbc_path = dir.path().join("fd.dbc");
+    let map_path = dir.path().join("fd.map.toml");
+    std::fs::write(&dbc_path, FD_DBC).unwrap();
+    std::fs::write(
+        &map_path,
+        "[messages.Fd20]\ne2e = { profile = 1, data_id = 0x300, counter = \"Fd20_Counter\", crc = \"Fd20_CRC\" }\n\
+         [signals]\n\"Fd20.Fd20_Limit\" = { input = \"bms.charge_limit_a\" }\n",
+    )
+    .unwrap();
+    let s = scenario();
+    let mut net = load_network(
+        &s,
+        NetFile::Path(&dbc_path),
+        NetFile::Path(&map_path),
+        &["ECU".into()],
+    )
+    .unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let dbc = Dbc::parse(FD_DBC, "fd.dbc").unwrap();
+    let (_, m) = dbc.message_by_name("Fd20").unwrap();
+    assert!(m.fd);
+    let e2e = E2eConfig::Profile1(Profile1 {
+        data_id: 0x300,
+        crc_byte: 0,
+        counter_bit: 8,
+    });
+    let mut counter = 0;
+    for k in 0..3u64 {
+        let mut v = vec![f64::NAN; m.signals.len()];
+        v[m.signal_index("Fd20_Limit").unwrap()] = 42.0;
+        let mut data = [0u8; 20];
+        m.encode(&v, &mut data[..18]);
+        e2e.protect(&mut data[..18], &mut counter).unwrap();
+        data[18..].fill(0xCC); // padding a peer may fill with anything
+        let f = Frame::fd(m.id, &data, true).unwrap();
+        net.handle_frame(&f, k * 10_000, &mut twin);
+    }
+    assert_eq!(net.stats().bad_crc, 0);
+    assert_eq!(net.stats().rx_used, 3);
+    assert_eq!(twin.input(evtwin_sim::Input::BmsChargeLimitA), 42.0);
 }

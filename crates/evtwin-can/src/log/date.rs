@@ -82,6 +82,10 @@ pub(crate) fn parse_date(text: &str) -> Option<u64> {
         _ => return None,
     };
     let year: i64 = year.parse().ok()?;
+    // Logs are from this era; anything else would only overflow the arithmetic.
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
     let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
     let mut parts = hms.split(':').map(str::parse::<u64>);
     let (mut hour, minute, second) = (

@@ -60,29 +60,83 @@ pub struct Lateness {
     pub max: u64,
 }
 
-impl Lateness {
-    fn of(mut v: Vec<u64>) -> Option<Self> {
-        if v.is_empty() {
-            return None;
+/// Send-time errors in fixed memory however long the run: 1 µs bins up to
+/// 10 ms, 1 ms bins up to 10 s, the worst kept exactly.
+struct Histogram {
+    bins: Vec<u64>,
+    count: u64,
+    max: u64,
+}
+
+const FINE_US: u64 = 10_000;
+const COARSE_BINS: u64 = 10_000;
+
+impl Histogram {
+    fn new() -> Self {
+        Self {
+            bins: vec![0; usize::try_from(FINE_US + COARSE_BINS).unwrap_or(0)],
+            count: 0,
+            max: 0,
         }
-        v.sort_unstable();
-        let at = |q: f64| {
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                clippy::cast_precision_loss
-            )]
-            let i = ((v.len() - 1) as f64 * q).round() as usize;
-            v[i]
+    }
+
+    fn bin(us: u64) -> usize {
+        let b = if us < FINE_US {
+            us
+        } else {
+            FINE_US + ((us - FINE_US) / 1000).min(COARSE_BINS - 1)
         };
-        Some(Self {
-            frames: v.len() as u64,
-            p50: at(0.5),
-            p99: at(0.99),
-            max: v[v.len() - 1],
+        usize::try_from(b).unwrap_or(usize::MAX)
+    }
+
+    /// The lower edge of bin `b`, µs.
+    fn value(b: usize) -> u64 {
+        let b = b as u64;
+        if b < FINE_US {
+            b
+        } else {
+            FINE_US + (b - FINE_US) * 1000
+        }
+    }
+
+    fn add(&mut self, us: u64) {
+        if let Some(n) = self.bins.get_mut(Self::bin(us)) {
+            *n += 1;
+        }
+        self.count += 1;
+        self.max = self.max.max(us);
+    }
+
+    fn quantile(&self, q: f64) -> u64 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let rank = ((self.count - 1) as f64 * q).round() as u64;
+        let mut seen = 0;
+        for (b, n) in self.bins.iter().enumerate() {
+            seen += n;
+            if seen > rank {
+                return Self::value(b).min(self.max);
+            }
+        }
+        self.max
+    }
+
+    fn summary(&self) -> Option<Lateness> {
+        (self.count > 0).then(|| Lateness {
+            frames: self.count,
+            p50: self.quantile(0.5),
+            p99: self.quantile(0.99),
+            max: self.max,
         })
     }
 }
+
+/// How long before a deadline the loop stops listening for frames (the pacer's
+/// precise last stretch).
+const LISTEN_MARGIN: std::time::Duration = std::time::Duration::from_millis(2);
 
 fn wall_us() -> u64 {
     SystemTime::now()
@@ -112,7 +166,7 @@ pub async fn bridge<T: Transport, W: Write>(
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let step_us = (runner.twin().config().step_s * 1e6).round() as u64;
     let mut report = BridgeReport::default();
-    let mut lateness = Vec::new();
+    let mut lateness = Histogram::new();
     let mut frames = Vec::new();
     let stamp = |virtual_us: u64| if paced { wall_us() } else { virtual_us };
     let mut interrupted = false;
@@ -125,7 +179,7 @@ pub async fn bridge<T: Transport, W: Write>(
             receive(&pacer, bus, net, &mut runner, due, &mut log, on_event).await;
             let late = pacer.wait_until(due).await;
             if paced {
-                lateness.push(late);
+                lateness.add(late);
             }
             if let Some(h) = hub {
                 h.set_time_us(due);
@@ -164,9 +218,9 @@ pub async fn bridge<T: Transport, W: Write>(
         on_event(&format!("flushing the frame log: {e}"));
     }
     report.net = *net.stats();
-    report.clamped = net.clamped_by_signal().clone();
+    report.clamped = net.clamped_by_signal();
     report.bus = bus.stats();
-    report.lateness_us = Lateness::of(lateness);
+    report.lateness_us = lateness.summary();
     report.interrupted = interrupted;
     let out = runner.finish(interrupted)?;
     Ok((out, report))
@@ -183,8 +237,13 @@ async fn receive<T: Transport, W: Write>(
     log: &mut Option<&mut LogWriter>,
     on_event: &mut dyn FnMut(&str),
 ) {
+    // Stop listening the pacer's margin early: tokio's timer wakes up to 1 ms
+    // late, and the pacer sleeps the rest precisely.
+    let deadline = pacer
+        .deadline(until_us)
+        .map(|d| d.checked_sub(LISTEN_MARGIN).unwrap_or(d));
     loop {
-        let got = match pacer.deadline(until_us) {
+        let got = match deadline {
             Some(deadline) => bus.recv_until(deadline).await,
             None => bus.try_recv(),
         };

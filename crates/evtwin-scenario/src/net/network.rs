@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use evtwin_can::Frame;
 use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eChecker, E2eStatus};
 use evtwin_can::frame::fd_length_for;
 use evtwin_can::schedule::Schedule;
-use evtwin_can::{CanId, Frame};
 use evtwin_sim::Twin;
 
 use super::plan::{Plan, Role};
@@ -32,7 +32,7 @@ pub struct NetStats {
     pub bad_counter: u64,
     /// Received frames of a message the twin itself sends (another sender?).
     pub unexpected: u64,
-    /// Received frames of messages nobody plays (decoded for the log only).
+    /// Received frames of messages nobody plays (logged, not used).
     pub unplayed: u64,
     /// Consumed messages that went silent past their timeout.
     pub timeouts: u64,
@@ -97,13 +97,13 @@ pub struct Network {
     dbc: Dbc,
     plan: Plan,
     schedule: Schedule<usize>,
-    by_id: std::collections::HashMap<CanId, usize>,
     state: Vec<State>,
     stats: NetStats,
     events: Vec<NetEvent>,
     values: Vec<f64>,
     due: Vec<usize>,
-    clamped_by_signal: BTreeMap<String, u64>,
+    /// Clamp counts by (message, signal) index.
+    clamped: BTreeMap<(usize, usize), u64>,
     start_us: u64,
 }
 
@@ -125,12 +125,6 @@ impl Network {
                 stagger += 1000;
             }
         }
-        let by_id = plan
-            .messages
-            .iter()
-            .enumerate()
-            .map(|(k, m)| (m.id, k))
-            .collect();
         let state = plan
             .messages
             .iter()
@@ -153,13 +147,12 @@ impl Network {
             dbc,
             plan,
             schedule,
-            by_id,
             state,
             stats: NetStats::default(),
             events: Vec::new(),
             values: vec![f64::NAN; widest],
             due: Vec::new(),
-            clamped_by_signal: BTreeMap::new(),
+            clamped: BTreeMap::new(),
             start_us,
         }
     }
@@ -188,10 +181,17 @@ impl Network {
         &self.stats
     }
 
-    /// Signals whose values were clamped to their DBC range, with counts.
+    /// Signals whose values were clamped to their DBC range
+    /// (`Message.Signal`), with counts.
     #[must_use]
-    pub fn clamped_by_signal(&self) -> &BTreeMap<String, u64> {
-        &self.clamped_by_signal
+    pub fn clamped_by_signal(&self) -> BTreeMap<String, u64> {
+        self.clamped
+            .iter()
+            .map(|(&(m, s), &n)| {
+                let m = &self.dbc.messages()[m];
+                (format!("{}.{}", m.name, m.signals[s].name), n)
+            })
+            .collect()
     }
 
     /// Events since the last call.
@@ -253,14 +253,11 @@ impl Network {
         let report = m.encode_only(values, present, &mut buf[..len]);
         if report.clamped > 0 {
             self.stats.clamped += u64::from(report.clamped);
-            // Rare: find which, for the report.
+            // Rare: find which, for the report (the codec's own rule).
             for &i in present {
-                let (s, v) = (&m.signals[i], values[i]);
-                if s.min < s.max && (v < s.min || v > s.max) {
-                    *self
-                        .clamped_by_signal
-                        .entry(format!("{}.{}", m.name, s.name))
-                        .or_insert(0) += 1;
+                let v = values[i];
+                if !v.is_nan() && m.signals[i].to_raw_bits(v).1 {
+                    *self.clamped.entry((pm.dbc_index, i)).or_insert(0) += 1;
                 }
             }
         }
@@ -268,7 +265,7 @@ impl Network {
             // The plan validated the layout against the length.
             let _ = cfg.protect(&mut buf[..len], &mut st.counter);
         }
-        if m.fd || len > 8 {
+        if m.fd {
             let l = fd_length_for(len).unwrap_or(64);
             Frame::fd(m.id, &buf[..l], true).ok()
         } else {
@@ -281,13 +278,17 @@ impl Network {
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64, twin: &mut Twin) {
         self.stats.rx_frames += 1;
         let reject = |this: &mut Self, why: &'static str| {
-            this.event(NetEvent::Rejected {
-                why,
-                frame: format!("{frame:?}"),
-                at_us: now_us,
-            });
+            // Counted always; described while there is room for events.
+            if this.events.len() < MAX_EVENTS {
+                this.event(NetEvent::Rejected {
+                    why,
+                    frame: format!("{frame:?}"),
+                    at_us: now_us,
+                });
+            }
         };
-        let Some(&k) = self.by_id.get(&frame.id()) else {
+        // The plan lists the DBC's messages in the DBC's order.
+        let Some((k, _)) = self.dbc.message_by_id(frame.id()) else {
             self.stats.unknown_id += 1;
             return reject(self, "unknown id");
         };
@@ -311,7 +312,8 @@ impl Network {
         }
         let st = &mut self.state[k];
         if let Some(checker) = st.checker.as_mut() {
-            match checker.check(frame.data()) {
+            // Over the DBC length: an FD frame may carry padding after it.
+            match checker.check(&frame.data()[..m.len_bytes]) {
                 E2eStatus::Ok | E2eStatus::Initial => {}
                 E2eStatus::WrongCrc => {
                     self.stats.bad_crc += 1;
@@ -324,10 +326,8 @@ impl Network {
             }
         }
         let values = &mut self.values[..m.signals.len()];
-        if m.decode(frame.data(), values).is_err() {
-            self.stats.wrong_length += 1;
-            return reject(self, "wrong length");
-        }
+        // The length was checked above, so decoding cannot fail.
+        let _ = m.decode(frame.data(), values);
         for (v, b) in values.iter().zip(&pm.bindings) {
             if let Some(input) = b.input
                 && v.is_finite()
@@ -373,6 +373,11 @@ impl Network {
             };
             if !st.timed_out && now_us.saturating_sub(last_rx_us) > timeout {
                 st.timed_out = true;
+                // As AUTOSAR's receiver does: after a timeout the next counter
+                // starts a new sequence rather than counting as a jump.
+                if let Some(c) = st.checker.as_mut() {
+                    c.reset();
+                }
                 self.stats.timeouts += 1;
                 let message = pm.name.clone();
                 self.event(NetEvent::Timeout {

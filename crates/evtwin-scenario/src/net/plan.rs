@@ -20,7 +20,7 @@ pub enum Role {
     /// Its sender is a real ECU: the twin consumes it.
     Real,
     /// Nobody the twin knows sends it (no sender, or no cycle time): neither sent
-    /// nor expected; frames of it are decoded for the log only.
+    /// nor expected; frames of it are logged and counted, not used.
     Unplayed,
 }
 
@@ -78,7 +78,8 @@ pub struct Plan {
 
 impl Plan {
     /// Checks `raw` (read from `src`) against `dbc` and the twin's `catalogue`;
-    /// `real` names the nodes played by real ECUs.
+    /// `real` names the nodes played by real ECUs (checked against the network
+    /// by [`super::load_network`]; a name that sends nothing makes no message real).
     pub fn new(
         dbc: &Dbc,
         src: &Source,
@@ -86,10 +87,6 @@ impl Plan {
         catalogue: &Catalogue,
         real: &[String],
     ) -> Result<Self, FileError> {
-        let mut nodes: BTreeSet<String> = dbc.nodes().iter().cloned().collect();
-        for m in raw.messages.values() {
-            nodes.extend(m.sender.iter().cloned());
-        }
         if let Some(name) = raw
             .messages
             .keys()
@@ -103,14 +100,6 @@ impl Plan {
             ));
         }
         let real_set: BTreeSet<String> = real.iter().cloned().collect();
-        if let Some(unknown) = real_set.iter().find(|n| !nodes.contains(*n)) {
-            let known: Vec<&str> = nodes.iter().map(String::as_str).collect();
-            let msg = format!(
-                "`{unknown}` is not a node of this network (nodes: {})",
-                known.join(", ")
-            );
-            return Err(FileError::at(src, 1, 1, msg));
-        }
         let mut messages: Vec<PlannedMessage> = dbc
             .messages()
             .iter()

@@ -76,7 +76,7 @@ impl Reader {
         }
         let stamp = parse_seconds(first, col)?;
         let rel_us = if self.relative {
-            self.last_us + stamp
+            self.last_us.saturating_add(stamp)
         } else {
             stamp
         };
