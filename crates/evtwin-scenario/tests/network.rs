@@ -463,3 +463,70 @@ fn e2e_on_a_padded_fd_frame_covers_the_dbc_length() {
     assert_eq!(net.stats().rx_used, 3);
     assert_eq!(twin.input(evtwin_sim::Input::BmsChargeLimitA), 42.0);
 }
+
+const TWO_DBC: &str = r#"VERSION ""
+
+NS_ :
+
+BS_:
+
+BU_: ECU BMS CLUSTER
+
+BO_ 769 ToBms: 8 ECU
+ SG_ ToBms_Limit : 0|16@1+ (0.1,0) [0|6553.5] "A" BMS
+
+BO_ 770 ToCluster: 8 ECU
+ SG_ ToCluster_Text : 0|8@1+ (1,0) [0|255] "" CLUSTER
+
+BA_DEF_ BO_  "GenMsgCycleTime" INT 0 65535;
+BA_DEF_DEF_  "GenMsgCycleTime" 0;
+BA_ "GenMsgCycleTime" BO_ 769 10;
+BA_ "GenMsgCycleTime" BO_ 770 10;
+"#;
+
+#[test]
+fn only_the_messages_the_bms_receives_fault_it_when_they_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let dbc_path = dir.path().join("two.dbc");
+    let map_path = dir.path().join("two.map.toml");
+    std::fs::write(&dbc_path, TWO_DBC).unwrap();
+    std::fs::write(
+        &map_path,
+        "[signals]\n\"ToBms.ToBms_Limit\" = { input = \"bms.charge_limit_a\" }\n",
+    )
+    .unwrap();
+    let s = scenario();
+    let mut net = load_network(
+        &s,
+        NetFile::Path(&dbc_path),
+        NetFile::Path(&map_path),
+        &["ECU".into()],
+    )
+    .unwrap();
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let to_bms = Frame::classic(CanId::Standard(769), &[0; 8]).unwrap();
+    let to_cluster = Frame::classic(CanId::Standard(770), &[0; 8]).unwrap();
+    let mut sent = Vec::new();
+    // Both for 1 s, then only the BMS's.
+    run(
+        &mut twin,
+        &mut net,
+        1.0,
+        |_| vec![to_bms, to_cluster],
+        &mut sent,
+    );
+    run(&mut twin, &mut net, 1.0, |_| vec![to_bms], &mut sent);
+    assert_eq!(net.stats().timeouts, 1);
+    assert_eq!(twin.bms().output().worst_fault, None);
+    assert!(
+        net.drain_events()
+            .any(|e| matches!(e, NetEvent::Timeout { faulted: false, .. }))
+    );
+    // Then the BMS's stops too.
+    run(&mut twin, &mut net, 1.0, |_| Vec::new(), &mut sent);
+    assert_eq!(net.stats().timeouts, 2);
+    assert_eq!(
+        twin.bms().output().worst_fault,
+        Some(BmsFault::Communication)
+    );
+}

@@ -286,9 +286,18 @@ fn secs(us: u64) -> String {
 
 fn describe(e: &NetEvent) -> String {
     match e {
-        NetEvent::Timeout { message, at_us } => format!(
-            "{} s: {message} timed out: communication fault raised",
-            secs(*at_us)
+        NetEvent::Timeout {
+            message,
+            at_us,
+            faulted,
+        } => format!(
+            "{} s: {message} timed out{}",
+            secs(*at_us),
+            if *faulted {
+                ": communication fault raised"
+            } else {
+                " (the BMS does not receive it: no fault)"
+            }
         ),
         NetEvent::Missing { message, at_us } => format!(
             "{} s: {message} from a real node has not arrived yet; the twin's own logic stands in",

@@ -49,6 +49,8 @@ pub enum NetEvent {
         message: String,
         /// When it was noticed, µs.
         at_us: u64,
+        /// The BMS listens to it: the communication fault was raised.
+        faulted: bool,
     },
     /// A consumed message has not arrived once in its timeout since the start:
     /// no fault (an ECU may start later than the twin), the twin's own logic
@@ -380,11 +382,15 @@ impl Network {
                 }
                 self.stats.timeouts += 1;
                 let message = pm.name.clone();
+                let faulted = pm.bms_listens;
                 self.event(NetEvent::Timeout {
                     message,
                     at_us: now_us,
+                    faulted,
                 });
-                twin.set_comm_lost(true);
+                if faulted {
+                    twin.set_comm_lost(true);
+                }
             }
         }
     }

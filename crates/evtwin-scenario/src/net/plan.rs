@@ -65,6 +65,9 @@ pub struct PlannedMessage {
     pub layouts: Vec<Vec<usize>>,
     /// E2E protection.
     pub e2e: Option<E2eConfig>,
+    /// The twin's BMS (node `BMS`) receives it, or the DBC names no receiver:
+    /// its timeout is a communication fault for the BMS.
+    pub bms_listens: bool,
 }
 
 /// Every message of the network, planned.
@@ -181,7 +184,21 @@ fn planned(k: usize, m: &Message, raw: &RawMapping, real: &BTreeSet<String>) -> 
         mux_cycle: Vec::new(),
         layouts: Vec::new(),
         e2e: None,
+        bms_listens: bms_listens(m),
     }
+}
+
+/// Whether node `BMS` receives any of the message's signals, or no receiver is
+/// named at all (then nobody can tell, and the BMS is assumed to listen).
+fn bms_listens(m: &Message) -> bool {
+    let named: Vec<&str> = m
+        .signals
+        .iter()
+        .flat_map(|s| &s.receivers)
+        .map(String::as_str)
+        .filter(|r| !r.is_empty() && *r != "Vector__XXX")
+        .collect();
+    named.is_empty() || named.contains(&"BMS")
 }
 
 /// Binds one mapping entry (expanding `{i}` over the series groups).
