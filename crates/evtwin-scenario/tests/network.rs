@@ -25,6 +25,12 @@ fn scenario() -> Scenario {
     from_source(&src, Path::new(".")).unwrap()
 }
 
+/// The shipped network around a new twin of `s`, with `real` nodes.
+fn start(s: &Scenario, real: &[String]) -> (Network, Twin) {
+    let net = load_network(s, NetFile::Builtin, NetFile::Builtin, real).unwrap();
+    (net, Twin::new(s.config.clone()).unwrap())
+}
+
 /// A real VCU: `VCU_Command` with its counter and CRC.
 struct Vcu {
     dbc: Dbc,
@@ -110,8 +116,7 @@ fn run(
 #[test]
 fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_fault() {
     let s = scenario();
-    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
-    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let (mut net, mut twin) = start(&s, &["VCU".into()]);
     let mut vcu = Vcu::new();
     let mut sent = Vec::new();
     run(
@@ -189,8 +194,7 @@ fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_faul
 #[test]
 fn malformed_frames_are_counted_and_the_twin_keeps_running() {
     let s = scenario();
-    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
-    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let (mut net, mut twin) = start(&s, &["VCU".into()]);
     let mut vcu = Vcu::new();
     let mut sent = Vec::new();
     run(
@@ -238,8 +242,7 @@ fn malformed_frames_are_counted_and_the_twin_keeps_running() {
 #[test]
 fn simulated_nodes_send_on_their_cycle_with_the_twins_values() {
     let s = scenario();
-    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &[]).unwrap();
-    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let (mut net, mut twin) = start(&s, &[]);
     let dbc = Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap();
     let mut sent = Vec::new();
     run(&mut twin, &mut net, 10.0, |_| Vec::new(), &mut sent);
@@ -325,8 +328,7 @@ fn a_real_charger_controllers_setpoint_drives_the_charger() {
         } else {
             vec![]
         };
-        let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &nodes).unwrap();
-        let mut twin = Twin::new(s.config.clone()).unwrap();
+        let (mut net, mut twin) = start(&s, &nodes);
         let dbc = Dbc::parse(BUILTIN_DBC, "evtwin.dbc").unwrap();
         let mut counter = 0;
         let mut sent = Vec::new();
@@ -363,8 +365,7 @@ fn a_real_charger_controllers_setpoint_drives_the_charger() {
 #[test]
 fn a_real_vcu_that_has_not_started_yet_is_reported_not_faulted() {
     let s = scenario();
-    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
-    let mut twin = Twin::new(s.config.clone()).unwrap();
+    let (mut net, mut twin) = start(&s, &["VCU".into()]);
     let mut sent = Vec::new();
     run(&mut twin, &mut net, 3.0, |_| Vec::new(), &mut sent);
     assert_eq!(net.stats().timeouts, 0);
