@@ -12,17 +12,10 @@ use std::path::Path;
 use std::process::Command;
 
 use evtwin_can::log::{self, LogFormat, LogRecord, LogWriter};
-use evtwin_can::{CanId, Direction, Frame, Timestamped};
+use evtwin_can::{CanId, Direction, Frame};
 
 fn rec(iface: &str, time_us: u64, dir: Direction, frame: Frame) -> LogRecord {
-    LogRecord {
-        iface: iface.to_owned(),
-        rec: Timestamped {
-            time_us,
-            dir,
-            frame,
-        },
-    }
+    LogRecord::new(iface, time_us, dir, frame)
 }
 
 /// No zero-length CAN FD frame here: python-can's ASC reader takes a data

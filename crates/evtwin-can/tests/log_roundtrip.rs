@@ -9,14 +9,7 @@ use evtwin_can::log::{self, LogError, LogFormat, LogRecord, LogWriter};
 use evtwin_can::{CanId, Direction, Frame, Timestamped};
 
 fn rec(iface: &str, time_us: u64, dir: Direction, frame: Frame) -> LogRecord {
-    LogRecord {
-        iface: iface.to_owned(),
-        rec: Timestamped {
-            time_us,
-            dir,
-            frame,
-        },
-    }
+    LogRecord::new(iface, time_us, dir, frame)
 }
 
 /// Classic and FD, standard and extended, both directions, two interfaces,

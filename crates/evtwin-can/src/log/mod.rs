@@ -22,7 +22,7 @@ pub use writer::LogWriter;
 
 use std::path::Path;
 
-use crate::frame::Timestamped;
+use crate::frame::{Direction, Frame, Timestamped};
 
 /// The log file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +56,21 @@ pub struct LogRecord {
     pub iface: String,
     /// Time (µs), direction and frame.
     pub rec: Timestamped,
+}
+
+impl LogRecord {
+    /// A record of `frame` on `iface` at `time_us`, going `dir`.
+    #[must_use]
+    pub fn new(iface: impl Into<String>, time_us: u64, dir: Direction, frame: Frame) -> Self {
+        Self {
+            iface: iface.into(),
+            rec: Timestamped {
+                time_us,
+                dir,
+                frame,
+            },
+        }
+    }
 }
 
 /// Lines a reader recognised but could not turn into a [`LogRecord`].

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::super::date::parse_date;
 use super::super::{LineError, LogRecord, ParsedLog, parse_seconds, tokens};
 use super::{ASC_F_BRS, ASC_F_FDF, ASC_F_RTR};
-use crate::frame::{CanId, Direction, Frame, Timestamped};
+use crate::frame::{CanId, Direction, Frame};
 
 struct Reader {
     radix: u32,
@@ -234,14 +234,7 @@ impl Reader {
         let len = (self.number(dlc_tok, "DLC", 15)? as usize).min(8);
         let data = self.data(toks, 6, len, end_col)?;
         let frame = Frame::classic(id, &data[..len]).map_err(|e| (dlc_tok.0, e.to_string()))?;
-        out.records.push(LogRecord {
-            iface,
-            rec: Timestamped {
-                time_us,
-                dir,
-                frame,
-            },
-        });
+        out.records.push(LogRecord::new(iface, time_us, dir, frame));
         Ok(())
     }
 
@@ -321,14 +314,7 @@ impl Reader {
         }
         .map_err(|e| (len_tok.0, e.to_string()))?;
         let _ = dlc; // the data length is authoritative
-        out.records.push(LogRecord {
-            iface,
-            rec: Timestamped {
-                time_us,
-                dir,
-                frame,
-            },
-        });
+        out.records.push(LogRecord::new(iface, time_us, dir, frame));
         Ok(())
     }
 }
