@@ -79,6 +79,19 @@ fn read(file: NetFile<'_>, builtin: &'static str, name: &str) -> Result<Source, 
     }
 }
 
+/// Reads and parses a DBC and a mapping (not yet checked against each other):
+/// the DBC, the mapping's source text and the mapping as written.
+pub(crate) fn read_network(
+    dbc: NetFile<'_>,
+    mapping: NetFile<'_>,
+) -> Result<(Dbc, Source, mapping::RawMapping), NetLoadError> {
+    let dbc_src = read(dbc, BUILTIN_DBC, "evtwin.dbc")?;
+    let db = Dbc::parse(&dbc_src.text, &dbc_src.name)?;
+    let src = read(mapping, BUILTIN_MAPPING, "evtwin.map.toml")?;
+    let raw = mapping::parse(&src)?;
+    Ok((db, src, raw))
+}
+
 /// Loads a DBC and a mapping for `scenario`'s pack, with `real` nodes played by
 /// real ECUs; the network starts at virtual time 0.
 pub fn load_network(
@@ -87,10 +100,7 @@ pub fn load_network(
     mapping: NetFile<'_>,
     real: &[String],
 ) -> Result<Network, NetLoadError> {
-    let dbc_src = read(dbc, BUILTIN_DBC, "evtwin.dbc")?;
-    let db = Dbc::parse(&dbc_src.text, &dbc_src.name)?;
-    let src = read(mapping, BUILTIN_MAPPING, "evtwin.map.toml")?;
-    let raw = mapping::parse(&src)?;
+    let (db, src, raw) = read_network(dbc, mapping)?;
     let mut nodes: Vec<&str> = db.nodes().iter().map(String::as_str).collect();
     nodes.extend(raw.messages.values().filter_map(|m| m.sender.as_deref()));
     nodes.sort_unstable();
