@@ -499,3 +499,53 @@ fn compare_reports_each_run_against_the_first_and_its_exit_code() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn view_rejects_bad_options_with_exit_2() {
+    let ssb = "scenarios/shanghai-beijing-ssb.toml";
+    for (args, says) in [
+        (vec!["view", ssb, "--size", "10x10"], "--size 10x10"),
+        (vec!["view", ssb, "--speed=-3"], "--speed -3"),
+        (
+            vec!["view", ssb, "--screenshot", "shot.jpg"],
+            "expected a .png",
+        ),
+    ] {
+        let o = common::run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            common::stderr(&o).contains(says),
+            "{args:?}: {}",
+            common::stderr(&o)
+        );
+    }
+}
+
+#[cfg(not(feature = "viz"))]
+#[test]
+fn view_without_the_viewer_says_how_to_build_it() {
+    let o = common::run(&["view", "scenarios/shanghai-beijing-ssb.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("--features viz"),
+        "{}",
+        common::stderr(&o)
+    );
+}
+
+#[cfg(feature = "viz")]
+#[test]
+fn view_without_a_display_says_so() {
+    let o = common::evtwin()
+        .args(["view", "scenarios/shanghai-beijing-ssb.toml"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("no display"),
+        "{}",
+        common::stderr(&o)
+    );
+}

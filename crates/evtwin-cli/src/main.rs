@@ -8,6 +8,7 @@ mod bridge;
 mod compare;
 mod dbc_cmd;
 mod progress;
+mod view;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -76,6 +77,9 @@ enum Command {
     /// Run a scenario on a CAN bus: the twin plays every simulated node of the
     /// network from a DBC and consumes the frames of the real ones.
     Bridge(bridge::BridgeArgs),
+    /// Watch a scenario in 3D (or, with --attach, what a bus says): the car on
+    /// its route, the pack's cells, the charging station. Needs the `viz` feature.
+    View(view::ViewArgs),
     /// DBC tools.
     #[command(subcommand)]
     Dbc(DbcCommand),
@@ -284,6 +288,7 @@ fn main() -> ExitCode {
         Command::Compare { scenarios, json } => compare_cmd(scenarios, *json),
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
         Command::Bridge(args) => bridge::run(args),
+        Command::View(args) => view::run(args),
         Command::Dbc(DbcCommand::Check { dbc }) => Ok(dbc_cmd::check(dbc)),
         Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
         Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),
