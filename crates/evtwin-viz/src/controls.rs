@@ -1,6 +1,6 @@
 //! Controls: keys and a button bar. Space pause, `.` step one second, 1–4
 //! speed ×1/×10/×100/×1000, N next charge stop, C camera, M pack colours,
-//! F fault panel, Esc quit.
+//! R relative colour scale, F fault panel, Esc quit.
 
 use bevy::prelude::*;
 use evtwin_sim::Injection;
@@ -20,6 +20,8 @@ pub enum Action {
     Camera,
     /// Next pack colouring.
     Colour,
+    /// Pack colours on a fixed or a relative scale.
+    Relative,
     /// Show or hide the fault panel.
     FaultPanel,
     /// Inject into the hottest group (resolved when pressed).
@@ -41,7 +43,7 @@ impl Plugin for ControlsPlugin {
 #[derive(Message, Debug, Clone, Copy)]
 pub struct Acted(pub Action);
 
-const BAR: [(&str, Action); 10] = [
+const BAR: [(&str, Action); 11] = [
     ("pause", Action::Feed(Command::TogglePause)),
     ("step 1 s", Action::Feed(Command::Step)),
     ("x1", Action::Feed(Command::Speed(1.0))),
@@ -51,6 +53,7 @@ const BAR: [(&str, Action); 10] = [
     ("next stop", Action::Feed(Command::NextStop)),
     ("camera", Action::Camera),
     ("colours", Action::Colour),
+    ("relative", Action::Relative),
     ("faults", Action::FaultPanel),
 ];
 
@@ -105,6 +108,7 @@ fn keys(
         (KeyCode::KeyN, Action::Feed(Command::NextStop)),
         (KeyCode::KeyC, Action::Camera),
         (KeyCode::KeyM, Action::Colour),
+        (KeyCode::KeyR, Action::Relative),
         (KeyCode::KeyF, Action::FaultPanel),
     ];
     for (k, a) in map {
@@ -149,7 +153,8 @@ fn act(
         match *a {
             Action::Feed(c) => feed.0.send(c),
             Action::Camera => cam.orbit = !cam.orbit,
-            Action::Colour => colour.0 = colour.0.next(),
+            Action::Colour => colour.mode = colour.mode.next(),
+            Action::Relative => colour.relative = !colour.relative,
             Action::FaultPanel => panel.0 = !panel.0,
             Action::InjectHottest(make) => {
                 let g = shown.snapshot.hottest_group().unwrap_or(0);

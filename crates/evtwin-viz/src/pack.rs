@@ -1,5 +1,6 @@
 //! The pack panel: one box per series group, laid out as the pack's modules,
-//! coloured by temperature, SOC or voltage (the toggle), with a legend, the
+//! coloured by temperature, SOC or voltage (the toggle) on a fixed scale or
+//! relative to the pack's own spread, with a legend, the
 //! hottest group framed yellow, the weakest magenta, balancing groups white,
 //! and the BMS's fault.
 
@@ -29,9 +30,26 @@ impl Plugin for PackPlugin {
     }
 }
 
-/// What the boxes are coloured by.
+/// What the boxes are coloured by, on a fixed scale or relative to the
+/// pack's own spread.
 #[derive(Resource, Default, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PackColor(pub ColorMode);
+pub struct PackColor {
+    /// The quantity.
+    pub mode: ColorMode,
+    /// Scale over the groups' own range instead of the fixed one.
+    pub relative: bool,
+}
+
+/// The scale the boxes are painted with.
+#[must_use]
+pub fn scale_of(info: &Info, c: PackColor, s: &Snapshot) -> ColorScale {
+    let fixed = ColorScale::for_mode(c.mode, info.cell_v_min_v, info.cell_v_max_v);
+    if !c.relative {
+        return fixed;
+    }
+    ColorScale::spread(s.groups.iter().map(|g| value(c.mode, g)), c.mode.min_span())
+        .unwrap_or(fixed)
+}
 
 #[derive(Component)]
 struct GroupBox(usize);
@@ -150,13 +168,13 @@ fn paint(
     mut boxes: Query<(&GroupBox, &mut BackgroundColor, &mut BorderColor)>,
 ) {
     let s = &shown.snapshot;
-    let scale = ColorScale::for_mode(mode.0, info.cell_v_min_v, info.cell_v_max_v);
+    let scale = scale_of(&info, *mode, s);
     let (hot, weak) = (s.hottest_group(), s.weakest_group());
     for (GroupBox(g), mut bg, mut border) in &mut boxes {
         let Some(view) = s.groups.get(*g) else {
             continue;
         };
-        let fill = rgb(scale.color(value(mode.0, view)));
+        let fill = rgb(scale.color(value(mode.mode, view)));
         if bg.0 != fill {
             bg.0 = fill;
         }
@@ -176,18 +194,34 @@ fn paint(
     }
 }
 
-fn legend(info: Res<Info>, mode: Res<PackColor>, mut q: Query<&mut Text, With<LegendText>>) {
-    if !mode.is_changed() && !info.is_changed() {
-        return;
-    }
-    let scale = ColorScale::for_mode(mode.0, info.cell_v_min_v, info.cell_v_max_v);
+fn legend(
+    shown: Res<Shown>,
+    info: Res<Info>,
+    mode: Res<PackColor>,
+    mut q: Query<&mut Text, With<LegendText>>,
+) {
+    let scale = scale_of(&info, *mode, &shown.snapshot);
+    let digits = if mode.mode == ColorMode::Voltage {
+        3
+    } else {
+        1
+    };
+    let lines = format!(
+        "{:.digits$} .. {:.digits$}  {}{}\n[M] quantity  [R] {}",
+        scale.min,
+        scale.max,
+        mode.mode.label(),
+        if mode.relative { " (relative)" } else { "" },
+        if mode.relative {
+            "fixed scale"
+        } else {
+            "relative scale"
+        },
+    );
     for mut t in &mut q {
-        t.0 = format!(
-            "{} .. {}  {}  [M] next",
-            scale.min,
-            scale.max,
-            mode.0.label()
-        );
+        if t.0 != lines {
+            t.0.clone_from(&lines);
+        }
     }
 }
 

@@ -110,6 +110,19 @@ impl Shown {
     }
 }
 
+/// How far (0…1) to blend from the frame before the latest to the latest,
+/// `since_s` after the latest arrived, frames arriving every `interval_s`. The
+/// picture runs one interval behind the source: at an arrival it shows exactly
+/// the frame that was latest until then, so it never jumps back.
+#[must_use]
+pub fn blend_alpha(since_s: f64, interval_s: f64) -> f64 {
+    if interval_s > 0.0 {
+        (since_s / interval_s).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
 /// Pulls the latest frame in `PreUpdate`.
 pub struct ShownPlugin;
 
@@ -137,13 +150,36 @@ fn pull(feed: Res<FeedRes>, mut shown: ResMut<Shown>) {
     let since = shown
         .arrived
         .map_or(0.0, |a| now.duration_since(a).as_secs_f64());
-    let alpha = if shown.interval_s > 0.0 {
-        (since / shown.interval_s).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
+    let alpha = blend_alpha(since, shown.interval_s);
     shown.snapshot = match &shown.previous {
         Some(prev) if !latest.status.paused => prev.snapshot.lerp(&latest.snapshot, alpha),
         _ => latest.snapshot.clone(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blending_is_continuous_across_arrivals() {
+        assert_eq!(blend_alpha(0.0, 0.016), 0.0);
+        assert_eq!(blend_alpha(0.008, 0.016), 0.5);
+        assert_eq!(blend_alpha(1.0, 0.016), 1.0);
+        assert_eq!(blend_alpha(0.5, 0.0), 1.0);
+        // Frames at 0, 10, 20 m arriving every 16 ms; drawn every 4 ms.
+        let at = |m: f64| Snapshot {
+            odometer_m: m,
+            ..Snapshot::default()
+        };
+        let frames = [at(0.0), at(10.0), at(20.0)];
+        let mut drawn = Vec::new();
+        for pair in frames.windows(2) {
+            for k in 0..4 {
+                let a = blend_alpha(f64::from(k) * 0.004, 0.016);
+                drawn.push(pair[0].lerp(&pair[1], a).odometer_m);
+            }
+        }
+        assert_eq!(drawn, [0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5]);
+    }
 }

@@ -26,6 +26,17 @@ impl ColorMode {
         }
     }
 
+    /// Narrowest span of the relative scale (so noise is not painted as
+    /// contrast): 2 K, 1 %, 20 mV.
+    #[must_use]
+    pub fn min_span(self) -> f32 {
+        match self {
+            Self::Temperature => 2.0,
+            Self::Soc => 1.0,
+            Self::Voltage => 0.02,
+        }
+    }
+
     /// Label with unit.
     #[must_use]
     pub fn label(self) -> &'static str {
@@ -78,6 +89,23 @@ impl ColorScale {
         }
     }
 
+    /// A scale over the finite `values`' own range, widened about its middle to
+    /// at least `min_span` (None without a finite value).
+    #[must_use]
+    pub fn spread(values: impl Iterator<Item = f32>, min_span: f32) -> Option<Self> {
+        let (lo, hi) =
+            values
+                .filter(|v| v.is_finite())
+                .fold(None, |acc: Option<(f32, f32)>, v| {
+                    Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+                })?;
+        let widen = (min_span - (hi - lo)).max(0.0) * 0.5;
+        Some(Self {
+            min: lo - widen,
+            max: hi + widen,
+        })
+    }
+
     /// The colour of `v` (clamped to the ends; grey when not finite).
     #[must_use]
     pub fn color(&self, v: f32) -> Rgb {
@@ -119,6 +147,16 @@ mod tests {
         assert_eq!(s.color(f32::NAN), MISSING);
         let c = s.color(12.5);
         assert!((c[0] - 0.125).abs() < 1e-6 && (c[1] - 0.55).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_relative_scale_spans_the_values_or_the_minimum() {
+        let s = ColorScale::spread([30.0, 31.0, f32::NAN, 35.0].into_iter(), 2.0).unwrap();
+        assert_eq!((s.min, s.max), (30.0, 35.0));
+        let s = ColorScale::spread([40.0, 40.5].into_iter(), 2.0).unwrap();
+        assert_eq!((s.min, s.max), (39.25, 41.25));
+        assert_eq!(s.color(39.25), STOPS[0]);
+        assert!(ColorScale::spread([f32::NAN].into_iter(), 1.0).is_none());
     }
 
     #[test]
