@@ -183,6 +183,14 @@ pub struct Message {
 }
 
 impl Message {
+    /// A received frame of `len` bytes fits this message: its DBC length, or
+    /// for an FD message the FD length a sender pads it to.
+    #[must_use]
+    pub fn accepts_len(&self, len: usize) -> bool {
+        len == self.len_bytes
+            || (self.fd && crate::frame::fd_length_for(self.len_bytes) == Some(len))
+    }
+
     /// Index of the signal called `name`.
     #[must_use]
     pub fn signal_index(&self, name: &str) -> Option<usize> {

@@ -6,7 +6,6 @@
 use evtwin_can::Frame;
 use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eChecker, E2eStatus};
-use evtwin_can::frame::fd_length_for;
 use evtwin_sim::signals::GroupQuantity;
 use evtwin_sim::{Catalogue, Scalar, Signal};
 
@@ -147,9 +146,8 @@ impl Monitor {
             self.stats.unknown_id += 1;
             return;
         };
-        let fd_len = m.fd && fd_length_for(m.len_bytes) == Some(frame.len());
         let payload = frame.data().get(..m.len_bytes);
-        let (Some(payload), true) = (payload, frame.len() == m.len_bytes || fd_len) else {
+        let (Some(payload), true) = (payload, m.accepts_len(frame.len())) else {
             self.stats.wrong_length += 1;
             return;
         };

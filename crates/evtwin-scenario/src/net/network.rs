@@ -296,8 +296,7 @@ impl Network {
         };
         let pm = &self.plan.messages[k];
         let m = &self.dbc.messages()[pm.dbc_index];
-        if frame.len() != m.len_bytes && !(m.fd && fd_length_for(m.len_bytes) == Some(frame.len()))
-        {
+        if !m.accepts_len(frame.len()) {
             self.stats.wrong_length += 1;
             return reject(self, "wrong length");
         }
