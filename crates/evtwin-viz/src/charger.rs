@@ -306,8 +306,6 @@ fn display(
     *vis = Visibility::Inherited;
     if let Ok(mut t) = text.single_mut() {
         let lines = display_lines(&info, k, s);
-        if t.0 != lines {
-            t.0 = lines;
-        }
+        ui::set_text(&mut t, &lines);
     }
 }

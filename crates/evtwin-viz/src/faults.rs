@@ -121,8 +121,6 @@ fn events(shown: Res<Shown>, mut q: Query<&mut Text, With<EventsText>>) {
     };
     let lines = latest.events.join("\n");
     for mut t in &mut q {
-        if t.0 != lines {
-            t.0.clone_from(&lines);
-        }
+        ui::set_text(&mut t, &lines);
     }
 }

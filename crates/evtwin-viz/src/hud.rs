@@ -121,9 +121,7 @@ fn update(
     };
     let lines = hud_lines(&info, &shown.snapshot, &latest.status);
     for mut t in &mut hud {
-        if t.0 != lines {
-            t.0.clone_from(&lines);
-        }
+        ui::set_text(&mut t, &lines);
     }
     let s = &shown.snapshot;
     let banner_text = match &latest.status.finished {
@@ -132,8 +130,6 @@ fn update(
         None => String::new(),
     };
     for mut t in &mut banner {
-        if t.0 != banner_text {
-            t.0.clone_from(&banner_text);
-        }
+        ui::set_text(&mut t, &banner_text);
     }
 }

@@ -219,9 +219,7 @@ fn legend(
         },
     );
     for mut t in &mut q {
-        if t.0 != lines {
-            t.0.clone_from(&lines);
-        }
+        ui::set_text(&mut t, &lines);
     }
 }
 
@@ -257,9 +255,7 @@ fn status(
     let fault = s.fault_code.is_finite() && s.fault_code > 0.5;
     for (mut t, mut c) in &mut text {
         let lines = status_lines(s);
-        if t.0 != lines {
-            t.0 = lines;
-        }
+        ui::set_text(&mut t, &lines);
         let want = if fault { ui::ALARM } else { ui::TEXT };
         if c.0 != want {
             c.0 = want;

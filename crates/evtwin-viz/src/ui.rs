@@ -43,6 +43,14 @@ pub fn panel_in(node: Node, flex_direction: FlexDirection) -> impl Bundle {
     )
 }
 
+/// Sets `text` to `value` only when it differs: touching a `Text` makes bevy
+/// lay it out again.
+pub fn set_text(text: &mut Mut<'_, Text>, value: &str) {
+    if text.0 != value {
+        value.clone_into(&mut text.0);
+    }
+}
+
 /// `v` with `digits` decimals, or a dash when unknown.
 #[must_use]
 pub fn num(v: f64, digits: usize) -> String {
