@@ -372,3 +372,20 @@ fn ctrl_c_stops_a_real_time_bridge_and_keeps_the_frame_log_and_report() {
         panic!("a paced run reports its send timing");
     }
 }
+
+#[test]
+fn an_old_style_mapping_entry_is_refused_with_the_one_name_to_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write(dir.path(), "short.toml", SHORT);
+    let map = write(
+        dir.path(),
+        "old.map.toml",
+        "[signals]\n\"BMS_PackState.BMS_PackVoltage\" = \"pack.voltage_v\"\n\
+         \"BMS_Limits.BMS_ChargeCurrentLimit\" = { sim = \"bms.ccl_a\", input = \"bms.charge_limit_a\" }\n",
+    );
+    let out = common::run(&["bridge", s(&sc), "--map", s(&map)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains(&format!("{}:3:", map.display())), "{err}");
+    assert!(err.contains("`signal = \"bms.ccl_a\"`"), "{err}");
+}

@@ -549,3 +549,45 @@ fn view_without_a_display_says_so() {
         common::stderr(&o)
     );
 }
+
+#[test]
+fn events_go_to_stderr_as_text_or_json_lines_and_quiet_hides_warnings() {
+    // A station that cannot charge this pack: a fault the car drives on after.
+    let text = format!(
+        "{MINIMAL}[[route]]\ncharge = {{ station = \"low\", until_soc_pct = 80 }}\n\
+         [stations.low]\nmax_power_kw = 50\nmax_voltage_v = 300\nmax_current_a = 125\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.toml", &text);
+    let out = common::run(&["run", s.to_str().unwrap(), "--log-format", "json"]);
+    // Exit 1: the run went on, but a fault occurred.
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let err = common::stderr(&out);
+    let events: Vec<Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let fault = events
+        .iter()
+        .find(|e| e["code"] == "station_incompatible")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(fault["level"], "WARN");
+    assert!(
+        fault["time_s"].as_f64().is_some_and(|t| t > 100.0),
+        "{fault}"
+    );
+    assert!(fault["message"].as_str().unwrap().contains("cannot charge"));
+    // The summary on stdout is the same whatever the log format.
+    let text_run = common::run(&["run", s.to_str().unwrap()]);
+    let strip = |o: &std::process::Output| {
+        common::stdout(o)
+            .lines()
+            .filter(|l| !l.contains("simulated"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&out), strip(&text_run));
+    assert!(common::stderr(&text_run).contains("cannot charge this pack"));
+    let quiet = common::run(&["run", s.to_str().unwrap(), "-q"]);
+    assert_eq!(common::stderr(&quiet), "");
+}

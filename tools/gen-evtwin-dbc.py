@@ -396,10 +396,13 @@ def markdown():
 # --- checks ------------------------------------------------------------------------
 
 def sim_catalogue():
+    """Scalar signal names, and the names of the inputs that are not signals
+    (input-only quantities; every other input is named after its signal)."""
     text = SIGNALS_RS.read_text()
     scalars_block = text.split("scalars! {", 1)[1].split("\n}\n", 1)[0]
     scalars = set(re.findall(r'=>\s*"([^"]+)"', scalars_block))
-    input_block = text.split("pub const fn name(self)", 2)[-1].split("}\n", 2)[0]
+    name_fn = text.split("pub const fn name(self) -> &'static str {\n        match self.signal()", 1)[1]
+    input_block = name_fn.split("\n    }\n", 1)[0]
     inputs = set(re.findall(r'=>\s*"([^"]+)"', input_block))
     return scalars, inputs
 
@@ -479,17 +482,15 @@ def check_mapping(db, map_path, problems, scalars, inputs):
             problems.append(f"{map_path.name}: {key!r}: no signal of {mname} matches")
             continue
         if isinstance(val, str):
-            val = {"sim": val}
+            val = {"signal": val}
         if not isinstance(val, dict):
             problems.append(f"{map_path.name}: {key!r}: want a string or an inline table")
             continue
-        extra = set(val) - {"sim", "input", "value", "scale", "add"}
+        extra = set(val) - {"signal", "value", "scale", "add"}
         if extra:
             problems.append(f"{map_path.name}: {key!r}: unknown keys {sorted(extra)}")
-        if not ({"sim", "input", "value"} & set(val)):
-            problems.append(f"{map_path.name}: {key!r}: needs sim, input or value")
-        if "value" in val and ({"sim", "input"} & set(val)):
-            problems.append(f"{map_path.name}: {key!r}: value excludes sim and input")
+        if ("signal" in val) == ("value" in val):
+            problems.append(f"{map_path.name}: {key!r}: needs signal or value (one of them)")
         if val.get("scale", 1.0) == 0:
             problems.append(f"{map_path.name}: {key!r}: scale must not be 0")
         for sname_hit, i in hits:
@@ -499,8 +500,10 @@ def check_mapping(db, map_path, problems, scalars, inputs):
             s = m.get_signal_by_name(sname_hit)
             if s.is_multiplexer:
                 problems.append(f"{map_path.name}: {key!r}: maps the multiplexer switch {sname_hit}")
-            if "sim" in val:
-                sim = val["sim"].replace("{i}", str(i)) if i is not None else val["sim"]
+            if val.get("signal") in inputs:
+                used_inputs.add(val["signal"])
+            elif "signal" in val:
+                sim = val["signal"].replace("{i}", str(i)) if i is not None else val["signal"]
                 if "{" in sim:
                     problems.append(f"{map_path.name}: {key!r}: unexpanded {sim!r}")
                 used_sims.add(CELL_RE.sub(r"cell[{i}].\2", sim))
@@ -510,10 +513,6 @@ def check_mapping(db, map_path, problems, scalars, inputs):
                         problems.append(f"{map_path.name}: {key!r}: group {cm.group(1)} >= {MAX_GROUPS}")
                 elif sim not in scalars:
                     problems.append(f"{map_path.name}: {key!r}: unknown twin signal {sim!r}")
-            if "input" in val:
-                used_inputs.add(val["input"])
-                if val["input"] not in inputs:
-                    problems.append(f"{map_path.name}: {key!r}: unknown twin input {val['input']!r}")
     return mapped, used_sims, used_inputs, cfg
 
 

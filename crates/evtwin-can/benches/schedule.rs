@@ -160,7 +160,7 @@ fn real_time(seconds: u64, precision: Precision) -> Run {
                     .unwrap();
                 counters[i] = counters[i].wrapping_add(1);
                 tx.send(&f).await.unwrap();
-                lateness.push(lateness_us(tokio::time::Instant::now(), scheduled));
+                lateness.push(lateness_us(Instant::now(), scheduled));
             }
         }
         let wall = pacer.start().elapsed();

@@ -3,6 +3,7 @@
 //! (SocketCAN through tokio, an in-process bus), the periodic schedule, and
 //! candump / Vector ASC logs.
 
+#[cfg(feature = "io")]
 pub mod bus;
 pub mod dbc;
 pub mod e2e;

@@ -12,7 +12,7 @@ use evtwin_can::log::{LogFormat, LogWriter};
 use evtwin_scenario::net::{
     BridgeReport, BridgeSetup, NetFile, Network, Role, bridge, load_network,
 };
-use evtwin_scenario::{RunOptions, RunOutput, Runner, Summary};
+use evtwin_scenario::{RunOptions, RunOutput, Runner, Summary, TimeMode, resolve_time};
 
 use crate::{EXIT_BAD_INPUT, Reported, create, exit_code, load};
 
@@ -91,7 +91,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
     let dbc = args.dbc.as_deref().or(bus.dbc.as_deref());
     let map = args.map.as_deref().or(bus.mapping.as_deref());
     let net = load_network(&scenario, net_file(dbc), net_file(map), &real);
-    let mut net = match net {
+    let net = match net {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: {}", e.render());
@@ -99,18 +99,12 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         }
     };
     let inproc = iface == "inproc";
-    let speed = match (args.speed.or(bus.speed), real.is_empty(), inproc) {
-        (Some(s), _, _) if !(s.is_finite() && s > 0.0) => {
-            eprintln!("error: --speed {s} must be above 0");
+    let time = match resolve_time(args.speed, bus, Some(&iface), &real) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
             return Ok(EXIT_BAD_INPUT);
         }
-        (Some(s), false, _) if s != 1.0 => {
-            eprintln!("error: --speed {s}: a real ECU on the bus runs in real time (--speed 1)");
-            return Ok(EXIT_BAD_INPUT);
-        }
-        (Some(s), _, _) => Some(s),
-        (None, true, true) => None,
-        (None, _, _) => Some(1.0),
     };
     let mut log = match &args.log {
         Some(p) => {
@@ -129,32 +123,31 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         // A second handler cannot be installed; a missing one only loses Ctrl-C.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
-    describe(&net, &iface, speed);
+    describe(&net, &iface, time);
+    let fd = args.fd || net.dbc().messages().iter().any(|m| m.fd);
     let trace_out = args.trace.as_deref().map(create).transpose()?;
     let runner = Runner::new(&scenario, &RunOptions::default(), trace_out)
-        .with_context(|| format!("running {}", args.scenario.display()))?;
+        .with_context(|| format!("running {}", args.scenario.display()))?
+        .with_network(net);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let mut on_event = |line: &str| eprintln!("bridge: {line}");
     let hub = InProcBus::new();
     let setup = BridgeSetup {
-        speed,
+        speed: time.speed(),
         log: log.as_mut(),
         hub: inproc.then_some(&hub),
         stop: &stop,
-        on_event: &mut on_event,
     };
     let (out, report) = rt.block_on(async {
         if inproc {
             let mut bus = hub.endpoint("evtwin");
-            Box::pin(go(runner, &mut net, &mut bus, setup)).await
+            Box::pin(go(runner, &mut bus, setup)).await
         } else {
-            let fd = args.fd || net.dbc().messages().iter().any(|m| m.fd);
             let mut bus =
                 SocketCanBus::open(&iface, fd).map_err(|e| anyhow::anyhow!("{e}{HINT}"))?;
-            Box::pin(go(runner, &mut net, &mut bus, setup)).await
+            Box::pin(go(runner, &mut bus, setup)).await
         }
     })?;
     print(args, &iface, &out, &report)?;
@@ -162,27 +155,22 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
 }
 
 async fn go<T: Transport, W: Write>(
-    runner: Runner<'_, W>,
-    net: &mut Network,
+    runner: Runner<W>,
     bus: &mut T,
     setup: BridgeSetup<'_>,
 ) -> Result<(RunOutput, BridgeReport)> {
-    bridge(runner, net, bus, setup)
+    bridge(runner, bus, setup)
         .await
         .context("running the bridge")
 }
 
-fn describe(net: &Network, iface: &str, speed: Option<f64>) {
+fn describe(net: &Network, iface: &str, time: TimeMode) {
     let plan = net.plan();
     let count = |r: Role| plan.messages.iter().filter(|m| m.role == r).count();
     let real: Vec<&str> = plan.real.iter().map(String::as_str).collect();
-    let time = match speed {
-        None => "virtual time".to_owned(),
-        Some(1.0) => "real time".to_owned(),
-        Some(s) => format!("{s}× real time"),
-    };
-    eprintln!(
-        "bridge: {} on {iface}, {time}: {} messages sent by the twin, {} consumed from real {}",
+    let time = time.describe();
+    tracing::info!(
+        "{} on {iface}, {time}: {} messages sent by the twin, {} consumed from real {}",
         net.dbc().origin(),
         count(Role::Simulated),
         count(Role::Real),

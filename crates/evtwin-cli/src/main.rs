@@ -29,6 +29,44 @@ use evtwin_sim::{Catalogue, Scalar, Signal};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More events on stderr (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// How events are written to stderr: `text` for people, `json` (one object
+    /// a line, with fields: `time_s`, `message`, `kind`, …) for machines.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+/// Installs the subscriber that writes the libraries' `tracing` events to
+/// stderr (the summary goes to stdout, unchanged).
+fn init_events(cli: &Cli) {
+    use tracing_subscriber::fmt;
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::INFO,
+        (false, 1) => tracing::Level::DEBUG,
+        (false, _) => tracing::Level::TRACE,
+    };
+    let builder = fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .without_time();
+    // A second subscriber cannot be installed; the first one stands.
+    let _ = match cli.log_format {
+        LogFormatArg::Text => builder.compact().with_ansi(false).try_init(),
+        LogFormatArg::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,11 +301,22 @@ fn signals(path: Option<&Path>) -> u8 {
         };
         println!("{:<34} {:<6} {doc}", s.name(), s.unit());
     }
+    println!("\ninputs: what a real node decides in place of the twin's model of it");
+    for i in evtwin_sim::Input::ALL {
+        println!(
+            "{:<34} {:<6} {} ({})",
+            i.name(),
+            i.unit(),
+            i.doc(),
+            i.node().name()
+        );
+    }
     0
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_events(&cli);
     let result = match &cli.command {
         Command::Run {
             scenario,

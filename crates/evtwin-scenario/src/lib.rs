@@ -4,8 +4,10 @@
 //! and drive-cycle files, validates everything and returns a [`Scenario`] whose
 //! [`Scenario::config`] builds an [`evtwin_sim::Twin`]. Every problem in a user's
 //! file is a [`FileError`] that prints as `file:line:col: message`.
-//! [`run`] drives the twin in virtual time, writes the CSV trace and returns a
-//! [`Summary`].
+//! A [`Runner`] owns a run (the twin, optionally the CAN network, the trace,
+//! the statistics and per-step hooks) for every front end; [`run`] drives one
+//! in virtual time and returns a [`Summary`]. [`resolve_time`] decides the time
+//! policy of a run in one place.
 
 mod assets;
 mod build;
@@ -14,10 +16,12 @@ mod controls;
 mod load;
 pub mod net;
 mod raw;
+mod report;
 mod route;
 mod run;
 mod source;
 mod summary;
+mod time;
 mod trace;
 
 use std::path::PathBuf;
@@ -25,12 +29,16 @@ use std::path::PathBuf;
 use evtwin_sim::{Signal, TwinConfig};
 
 pub use assets::{Kind as AssetKind, builtin_names};
+pub use evtwin_can::schedule::{Pacer, Precision};
 pub use load::{from_source, load};
-pub use run::{Control, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, run};
+pub use run::{
+    Control, Due, Hook, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, apply_inputs, run,
+};
 pub use source::{FileError, Source};
 pub use summary::{
     ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
 };
+pub use time::{TimeError, TimeMode, resolve as resolve_time};
 pub use trace::{Trace, TraceInfo};
 
 /// `[bus]` of a scenario: what `evtwin bridge` plays, unless its options say

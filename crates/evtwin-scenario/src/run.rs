@@ -1,16 +1,33 @@
-//! The run loop in virtual time: step the twin as fast as possible, sample the
-//! trace, collect events, report progress, stop on request.
+//! The one run loop. A [`Runner`] owns a run: the twin, optionally the CAN
+//! network (sans-I/O), the trace, the run statistics, the events, and the
+//! per-step hooks. Every front end drives it: `evtwin run` in virtual time
+//! ([`run`]), the bridge over a bus (`net::bridge`), the viewer's simulation
+//! thread. None of them steps the twin itself.
+//!
+//! Order of one step ([`Runner::step`]):
+//! 1. the network's message deadlines at the end of the step
+//!    ([`Network::handle_timeout`]) and the input changes they cause;
+//! 2. the hooks' [`Hook::before_step`] (faults to inject, …);
+//! 3. [`Twin::step`];
+//! 4. the twin's events (charge stops, faults) into the run's log and `tracing`;
+//! 5. the run statistics, the hooks' [`Hook::after_step`] (expectations, …);
+//! 6. the trace row, when one is due.
+//!
+//! Between steps, with a network, the driver of the runner (an I/O adapter)
+//! asks [`Runner::poll_timeout`] what is next: frames due before the step's end
+//! are encoded by [`Runner::poll_transmit`] at their own deadline; received
+//! frames go to [`Runner::handle_frame`] as they arrive.
 
 use std::io::Write;
 use std::time::Instant;
 
-use evtwin_sim::charger::ChargeStopReport;
-use evtwin_sim::{Event, Fault, Status, Twin, TwinError};
+use evtwin_can::Frame;
+use evtwin_sim::{Event, RealNodes, RunStats, Status, Twin, TwinError};
 
 use crate::Scenario;
-use crate::summary::{
-    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
-};
+use crate::net::{InputChange, NetEvent, Network};
+use crate::report::{Books, summarize};
+use crate::summary::Summary;
 use crate::trace::{Trace, TraceInfo};
 
 /// What the observer wants after a progress report.
@@ -34,6 +51,15 @@ pub trait Observer {
 pub struct Quiet;
 
 impl Observer for Quiet {}
+
+/// Something plugged into every step of a run, whichever front end drives it
+/// (a fault schedule, expectations, a recorder).
+pub trait Hook: Send {
+    /// Before the twin steps from `now_us` (virtual µs): set inputs, inject.
+    fn before_step(&mut self, _twin: &mut Twin, _now_us: u64) {}
+    /// After the step, with the events it raised.
+    fn after_step(&mut self, _twin: &Twin, _events: &[Event]) {}
+}
 
 /// Options that override the scenario for one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,24 +131,44 @@ pub fn run<W: Write>(
     runner.finish(interrupted)
 }
 
-/// A run one step at a time, for loops that do more between steps (the CAN
-/// bridge): it keeps the trace, the events and the books for the summary.
-pub struct Runner<'s, W: Write> {
-    scenario: &'s Scenario,
+/// What of the scenario a report names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RunInfo {
+    pub name: String,
+    pub source: String,
+    pub chemistry: String,
+}
+
+/// What the runner's driver must do next ([`Runner::poll_timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Frames are due at this virtual time (µs): wait for it, then
+    /// [`Runner::poll_transmit`].
+    Transmit(u64),
+    /// The step ends at this virtual time (µs): wait for it, then
+    /// [`Runner::step`].
+    Step(u64),
+}
+
+/// A run, one step at a time: the twin, the network, the books.
+pub struct Runner<W: Write> {
+    info: RunInfo,
     twin: Twin,
+    net: Option<Network>,
     trace: Option<Trace<W>>,
     every_steps: u64,
     sampled: bool,
-    soc_start: f64,
-    stops: Vec<ChargeStopReport>,
-    faults: Vec<Fault>,
+    books: Books,
+    events: Vec<Event>,
+    hooks: Vec<Box<dyn Hook>>,
+    step_us: u64,
     start: Instant,
 }
 
-impl<'s, W: Write> Runner<'s, W> {
+impl<W: Write> Runner<W> {
     /// Builds the twin and writes the trace's first row.
     pub fn new(
-        scenario: &'s Scenario,
+        scenario: &Scenario,
         options: &RunOptions,
         trace: Option<W>,
     ) -> Result<Self, RunError> {
@@ -139,6 +185,8 @@ impl<'s, W: Write> Runner<'s, W> {
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let every_steps = ((every_s / config.step_s).round() as u64).max(1);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let step_us = (config.step_s * 1e6).round() as u64;
         let start = Instant::now();
         let twin = Twin::new(config)?;
         let soc_start = twin.pack().soc();
@@ -149,16 +197,42 @@ impl<'s, W: Write> Runner<'s, W> {
             t.row(&twin)?;
         }
         Ok(Self {
-            scenario,
+            info: RunInfo {
+                name: scenario.name.clone(),
+                source: scenario.source.clone(),
+                chemistry: scenario.chemistry.clone(),
+            },
+            books: Books {
+                soc_start,
+                stats: RunStats::new(&twin),
+                stops: Vec::new(),
+                faults: Vec::new(),
+            },
             twin,
+            net: None,
             trace,
             every_steps,
             sampled: true,
-            soc_start,
-            stops: Vec::new(),
-            faults: Vec::new(),
+            events: Vec::new(),
+            hooks: Vec::new(),
+            step_us,
             start,
         })
+    }
+
+    /// Plays `net` around the twin: the twin learns which of its controllers
+    /// are real ECUs (their inputs replace its own models).
+    #[must_use]
+    pub fn with_network(mut self, net: Network) -> Self {
+        let real = RealNodes::from_names(net.plan().real.iter().map(String::as_str));
+        self.twin.set_real_nodes(real);
+        self.net = Some(net);
+        self
+    }
+
+    /// Adds a hook, called around every step from now on.
+    pub fn add_hook(&mut self, hook: Box<dyn Hook>) {
+        self.hooks.push(hook);
     }
 
     /// The twin.
@@ -167,21 +241,99 @@ impl<'s, W: Write> Runner<'s, W> {
         &self.twin
     }
 
-    /// The twin, to set inputs or inject faults between steps.
+    /// The twin, to inject faults between steps (a fault panel).
     pub fn twin_mut(&mut self) -> &mut Twin {
         &mut self.twin
     }
 
-    /// One step: collects its events and samples the trace (always at the end).
+    /// The network, if one is played.
+    #[must_use]
+    pub fn network(&self) -> Option<&Network> {
+        self.net.as_ref()
+    }
+
+    /// Virtual time now, µs.
+    #[must_use]
+    pub fn now_us(&self) -> u64 {
+        self.twin.steps() * self.step_us
+    }
+
+    /// The events of the run so far (charge stops, faults, legs), oldest first.
+    #[must_use]
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// What is due next: frames before the end of the step, else the step.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Due {
+        let end_us = self.now_us() + self.step_us;
+        match self.net.as_ref().and_then(Network::next_due_us) {
+            Some(due) if due < end_us => Due::Transmit(due),
+            _ => Due::Step(end_us),
+        }
+    }
+
+    /// Appends to `out` the frames due at `now_us`, carrying the present values.
+    pub fn poll_transmit(&mut self, now_us: u64, out: &mut Vec<Frame>) {
+        if let Some(net) = self.net.as_mut() {
+            net.poll_transmit(now_us, &self.twin, out);
+        }
+    }
+
+    /// A frame received at virtual time `now_us`: what a real node sends
+    /// reaches the twin's inputs at once.
+    pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
+        if let Some(net) = self.net.as_mut() {
+            net.handle_frame(frame, now_us);
+            apply_inputs(net, &mut self.twin);
+            log_net_events(net);
+        }
+    }
+
+    /// One step (see the module's documentation for the order): collects its
+    /// events, keeps the statistics and samples the trace (always at the end).
     pub fn step(&mut self) -> Result<Status, RunError> {
+        let now_us = self.now_us();
+        if let Some(net) = self.net.as_mut() {
+            net.handle_timeout(now_us + self.step_us);
+            apply_inputs(net, &mut self.twin);
+            log_net_events(net);
+        }
+        for h in &mut self.hooks {
+            h.before_step(&mut self.twin, now_us);
+        }
         let twin = &mut self.twin;
         let status = twin.step();
+        let first = self.events.len();
         for e in twin.drain_events() {
-            match e {
-                Event::ChargeStop(r) => self.stops.push(r),
-                Event::Fault(f) => self.faults.push(f),
+            match &e {
+                Event::ChargeStop(r) => {
+                    tracing::debug!(
+                        time_s = r.start_s + r.duration_s,
+                        station = %r.station,
+                        end = r.end.as_str(),
+                        "charge stop ended"
+                    );
+                    self.books.stops.push(r.clone());
+                }
+                Event::Fault(f) => {
+                    tracing::warn!(
+                        time_s = f.time_s,
+                        code = f.code.as_str(),
+                        odometer_km = f.odometer_km,
+                        "{}",
+                        f.message
+                    );
+                    self.books.faults.push(f.clone());
+                }
                 Event::LegStarted { .. } | Event::LegFinished { .. } => {}
             }
+            self.events.push(e);
+        }
+        self.books.stats.observe(twin);
+        for h in &mut self.hooks {
+            h.after_step(twin, &self.events[first..]);
         }
         self.sampled = twin.steps().is_multiple_of(self.every_steps) || status != Status::Running;
         if self.sampled
@@ -193,174 +345,86 @@ impl<'s, W: Write> Runner<'s, W> {
     }
 
     /// Closes the trace (with a last row if the last step was not sampled) and
-    /// summarises; `interrupted`: the run was stopped before its end.
-    pub fn finish(mut self, interrupted: bool) -> Result<RunOutput, RunError> {
+    /// summarises; `interrupted`: the run was stopped before its end. The
+    /// network, if any, is handed back for its counters.
+    pub fn finish(self, interrupted: bool) -> Result<RunOutput, RunError> {
+        self.finish_with_network(interrupted).map(|(out, _)| out)
+    }
+
+    /// [`Runner::finish`], also handing back the network.
+    pub fn finish_with_network(
+        mut self,
+        interrupted: bool,
+    ) -> Result<(RunOutput, Option<Network>), RunError> {
         if !self.sampled
             && let Some(t) = self.trace.as_mut()
         {
             t.row(&self.twin)?;
         }
-        let trace = self.trace.map(Trace::finish).transpose()?;
+        let trace = self.trace.take().map(Trace::finish).transpose()?;
         let wall_time_s = self.start.elapsed().as_secs_f64();
         let summary = summarize(
-            self.scenario,
+            &self.info,
             &self.twin,
-            self.soc_start,
-            &self.stops,
-            &self.faults,
+            &self.books,
             interrupted,
             wall_time_s,
         );
-        Ok(RunOutput { summary, trace })
+        Ok((RunOutput { summary, trace }, self.net))
     }
 }
 
-/// Range from a full pack at this run's consumption: the usable energy (the SOC
-/// window above the cold-capacity floor at the pack's end temperature, at nominal
-/// energy) over the chemical energy used per km. None before the car has moved or
-/// when nothing was drawn.
-fn estimated_range_km(twin: &Twin) -> Option<f64> {
-    let cfg = twin.config();
-    let km = twin.stats().distance_m / 1000.0;
-    let chemical_wh = twin.stats().off_charger_chemical_j / 3600.0;
-    if km <= 0.0 || chemical_wh <= 0.0 {
-        return None;
-    }
-    let t = twin.pack().temp_mean_c();
-    let floor = cfg
-        .pack
-        .cell
-        .capacity_vs_temp
-        .as_ref()
-        .map_or(0.0, |c| c.soc_floor(t));
-    let usable = (cfg.vehicle.soc_max - floor.max(cfg.vehicle.soc_min)).max(0.0);
-    Some(usable * twin.pack().nominal_energy_wh() / (chemical_wh / km))
-}
-
-fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
-    ChargeStopSummary {
-        leg: r.leg,
-        station: r.station.clone(),
-        start_s: r.start_s,
-        duration_s: r.duration_s,
-        setup_s: r.setup_s,
-        soc_start_pct: r.soc_start * 100.0,
-        soc_end_pct: r.soc_end * 100.0,
-        energy_grid_kwh: r.energy_grid_wh / 1000.0,
-        energy_dc_kwh: r.energy_dc_wh / 1000.0,
-        energy_pack_kwh: r.energy_pack_wh / 1000.0,
-        aux_kwh: r.energy_aux_wh / 1000.0,
-        losses_kwh: (r.energy_grid_wh - r.energy_pack_wh - r.energy_aux_wh) / 1000.0,
-        peak_power_kw: r.peak_power_w / 1000.0,
-        mean_power_kw: r.mean_power_w() / 1000.0,
-        time_10_to_80_s: r.time_10_to_80_s,
-        end: r.end.as_str().to_owned(),
+/// Moves the network's input changes into the twin (what the runner does after
+/// each received frame and each deadline check).
+pub fn apply_inputs(net: &mut Network, twin: &mut Twin) {
+    while let Some(change) = net.poll_input() {
+        match change {
+            // The network only passes values the input takes.
+            InputChange::Set { input, value } => {
+                twin.set_input(input, value);
+            }
+            InputChange::CommLost(lost) => twin.set_comm_lost(lost),
+        }
     }
 }
 
-fn summarize(
-    scenario: &Scenario,
-    twin: &Twin,
-    soc_start: f64,
-    stops: &[ChargeStopReport],
-    faults: &[Fault],
-    interrupted: bool,
-    wall_time_s: f64,
-) -> Summary {
-    let cfg = twin.config();
-    let s = twin.stats();
-    let l = twin.ledger();
-    let pack = twin.pack();
-    let kwh = |j: f64| j / 3.6e6;
-    let secs = |steps: u64| steps as f64 * cfg.step_s;
-    let driving_s = secs(s.driving_steps);
-    let distance_km = s.distance_m / 1000.0;
-    let status = match twin.status() {
-        _ if interrupted => "interrupted",
-        Status::Finished => "finished",
-        Status::Stopped(_) => "stopped",
-        Status::Running => "interrupted",
-    };
-    Summary {
-        scenario: scenario.name.clone(),
-        source: scenario.source.clone(),
-        seed: cfg.seed,
-        step_ms: cfg.step_s * 1000.0,
-        vehicle: cfg.vehicle.name.clone(),
-        pack: PackSummary {
-            chemistry: scenario.chemistry.clone(),
-            series: cfg.pack.series,
-            parallel: cfg.pack.parallel,
-            capacity_ah: cfg.pack.cell.capacity_ah * cfg.pack.parallel as f64,
-            nominal_energy_kwh: pack.nominal_energy_wh() / 1000.0,
-            nominal_voltage_v: pack.nominal_voltage_v(),
-            mass_kg: pack.mass_kg(),
-            cell_wh_per_kg: cfg.pack.cell.wh_per_kg(),
-            cell_wh_per_l: cfg.pack.cell.wh_per_l(),
-            pack_wh_per_kg: pack.nominal_energy_wh() / pack.mass_kg(),
-            pack_wh_per_l: pack.nominal_energy_wh() / pack.volume_l(),
-        },
-        status: status.to_owned(),
-        distance_km,
-        duration_s: twin.time_s(),
-        driving_time_s: driving_s,
-        energy_kwh: kwh(s.off_charger_terminal_j),
-        energy_wh_per_km: (distance_km > 0.0)
-            .then(|| s.off_charger_terminal_j / 3600.0 / distance_km),
-        estimated_range_km: estimated_range_km(twin),
-        ambient_c: cfg.ambient_c,
-        soc_start_pct: soc_start * 100.0,
-        soc_end_pct: pack.soc() * 100.0,
-        soc_shown_end_pct: twin.bms().output().soc * 100.0,
-        soc_min_pct: s.soc_min * 100.0,
-        peak_power_kw: s.peak_discharge_w / 1000.0,
-        mean_power_kw: if driving_s > 0.0 {
-            s.driving_terminal_j / driving_s / 1000.0
-        } else {
-            0.0
-        },
-        peak_regen_kw: s.peak_regen_w / 1000.0,
-        peak_cell_temp_c: s.peak_temp_c,
-        peak_cell_temp_group: s.peak_temp_group,
-        trace_miss_s: secs(s.trace_miss_steps),
-        trace_miss_spells: s.trace_miss_spells,
-        powertrain_limited_s: secs(s.limited_steps),
-        plating_ratio_max: s.plating_ratio_max,
-        plating_over_s: secs(s.plating_over_steps),
-        charge_stops: stops.iter().map(stop_summary).collect(),
-        faults: faults
-            .iter()
-            .map(|f| FaultSummary {
-                code: f.code.as_str().to_owned(),
-                time_s: f.time_s,
-                odometer_km: f.odometer_km,
-                message: f.message.clone(),
-            })
-            .collect(),
-        energy_breakdown: EnergyBreakdown {
-            chemical_kwh: kwh(l.chemical_j),
-            battery_loss_kwh: kwh(l.battery_loss_j),
-            drag_kwh: kwh(l.drag_j),
-            rolling_kwh: kwh(l.rolling_j),
-            grade_kwh: kwh(l.grade_j),
-            kinetic_kwh: kwh(l.kinetic_j),
-            friction_brake_kwh: kwh(l.friction_brake_j),
-            motor_loss_kwh: kwh(l.motor_loss_j),
-            transmission_loss_kwh: kwh(l.transmission_loss_j),
-            aux_kwh: kwh(l.aux_j),
-            thermal_kwh: kwh(l.thermal_j),
-            balancing_kwh: kwh(l.balancing_j),
-            regen_kwh: kwh(l.regen_j),
-            charger_dc_kwh: kwh(l.charger_dc_j),
-        },
-        performance: Performance {
-            wall_time_s,
-            realtime_factor: if wall_time_s > 0.0 {
-                twin.time_s() / wall_time_s
-            } else {
-                0.0
-            },
-            steps: twin.steps(),
-        },
+fn secs(us: u64) -> f64 {
+    us as f64 / 1e6
+}
+
+/// The network's events, as `tracing` events with fields.
+fn log_net_events(net: &mut Network) {
+    while let Some(e) = net.poll_event() {
+        match e {
+            NetEvent::Timeout {
+                message,
+                at_us,
+                faulted,
+            } => {
+                if faulted {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "timeout", "{message} timed out: communication fault raised");
+                } else {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "timeout", "{message} timed out (the BMS does not receive it: no fault)");
+                }
+            }
+            NetEvent::Missing { message, at_us } => tracing::info!(
+                time_s = secs(at_us),
+                %message,
+                kind = "missing",
+                "{message} from a real node has not arrived yet; the twin's own logic stands in"
+            ),
+            NetEvent::Resumed { message, at_us } => tracing::info!(
+                time_s = secs(at_us),
+                %message,
+                kind = "resumed",
+                "{message} arrives again"
+            ),
+            NetEvent::Rejected { why, frame, at_us } => tracing::warn!(
+                time_s = secs(at_us),
+                %frame,
+                kind = why,
+                "frame {frame} ignored: {why}"
+            ),
+        }
     }
 }

@@ -7,12 +7,38 @@
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use evtwin_can::bus::{BusEvent, InProcBus, Transport};
 use evtwin_can::dbc::Dbc;
 use evtwin_can::{CanId, Frame};
 use evtwin_scenario::net::{BUILTIN_DBC, BridgeSetup, NetFile, bridge, load_network};
 use evtwin_scenario::{RunOptions, Runner, Source, from_source};
+
+/// What the `tracing` events of a closure say, one line each.
+fn events_of<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let w = buf.clone();
+    let sub = tracing_subscriber::fmt()
+        .with_writer(move || w.clone())
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    let out = tracing::subscriber::with_default(sub, f);
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (out, text.lines().map(str::to_owned).collect())
+}
 
 #[test]
 fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported() {
@@ -23,7 +49,7 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
             .into(),
     };
     let s = from_source(&src, Path::new(".")).unwrap();
-    let mut net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &[]).unwrap();
+    let net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &[]).unwrap();
     let hub = InProcBus::new();
     let mut twin_end = hub.endpoint("evtwin");
     let mut peer = hub.endpoint_with("peer", 1 << 20, false);
@@ -33,10 +59,10 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
     peer.send_now(&Frame::classic(CanId::Standard(0x140), &[0; 8]).unwrap());
     hub.inject_event(&BusEvent::ErrorFrame("bit error".into()));
     hub.inject_event(&BusEvent::BusOff);
-    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>).unwrap();
+    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>)
+        .unwrap()
+        .with_network(net);
     let stop = AtomicBool::new(false);
-    let mut lines = Vec::new();
-    let mut on_event = |l: &str| lines.push(l.to_owned());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -46,17 +72,20 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
         log: None,
         hub: Some(&hub),
         stop: &stop,
-        on_event: &mut on_event,
     };
-    let (out, report) = rt
-        .block_on(Box::pin(bridge(runner, &mut net, &mut twin_end, setup)))
-        .unwrap();
+    let ((out, report), lines) = events_of(|| {
+        rt.block_on(Box::pin(bridge(runner, &mut twin_end, setup)))
+            .unwrap()
+    });
     assert_eq!(out.summary.status, "finished");
     assert_eq!(report.net.unknown_id, 1);
     assert_eq!(report.net.unexpected, 1);
     assert_eq!(report.bus.bus_off, 1);
     assert_eq!(report.bus.error_frames, 1);
-    assert!(lines.iter().any(|l| l == "controller bus-off"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("controller bus-off")),
+        "{lines:?}"
+    );
     assert!(
         lines.iter().any(|l| l.contains("ignored: unknown id")),
         "{lines:?}"

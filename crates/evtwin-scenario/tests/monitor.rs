@@ -113,9 +113,9 @@ fn the_monitor_sees_what_the_twin_sends() {
     assert_eq!(m.read_by_name("cell[255].temp_c"), None);
     assert_eq!(m.last_rx_us(), Some(frames.last().unwrap().0));
     let st = *m.stats();
-    assert_eq!(st.frames, frames.len() as u64);
-    assert_eq!(st.decoded, st.frames);
-    assert_eq!((st.unknown_id, st.wrong_length, st.bad_e2e), (0, 0, 0));
+    assert_eq!(st.rx_frames, frames.len() as u64);
+    assert_eq!(st.rx_used, st.rx_frames);
+    assert_eq!((st.unknown_id, st.wrong_length, st.bad_e2e()), (0, 0, 0));
 }
 
 #[test]
@@ -146,17 +146,17 @@ fn bad_frames_are_counted_and_not_used() {
     // The CRC, not the counter, rejects it: a fresh monitor has no counter yet.
     let mut fresh = monitor();
     fresh.handle_frame(&corrupt, 0);
-    assert_eq!((fresh.stats().bad_e2e, fresh.stats().decoded), (1, 0));
+    assert_eq!((fresh.stats().bad_e2e(), fresh.stats().rx_used), (1, 0));
     assert_eq!(fresh.read_by_name("bms.fault_code"), None);
     fresh.handle_frame(status, 1);
     assert_eq!(fresh.read_by_name("bms.fault_code"), Some(0.0));
 
     let st = *m.stats();
-    assert_eq!(st.frames, before.frames + 3);
-    assert_eq!(st.decoded, before.decoded);
+    assert_eq!(st.rx_frames, before.rx_frames + 3);
+    assert_eq!(st.rx_used, before.rx_used);
     assert_eq!(st.unknown_id, 1);
     assert_eq!(st.wrong_length, 1);
-    assert_eq!(st.bad_e2e, 1);
+    assert_eq!(st.bad_e2e(), 1);
     assert_eq!(m.read_by_name("pack.voltage_v"), Some(voltage));
     assert_eq!(m.read_by_name("bms.fault_code"), Some(fault));
     assert_eq!(m.last_rx_us(), Some(3));
@@ -181,7 +181,7 @@ fn frames_of_real_ecus_decode_into_the_twin_signal_space() {
     e2e.protect(&mut data, &mut counter).unwrap();
     let mut m = monitor();
     m.handle_frame(&Frame::classic(cmd.id, &data).unwrap(), 7);
-    assert_eq!(m.stats().decoded, 1);
+    assert_eq!(m.stats().rx_used, 1);
     let watts = m.read_by_name("vcu.power_request_w").unwrap();
     assert!((watts - 12_500.0).abs() < 1e-6, "{watts}");
     assert_eq!(m.read_by_name("vcu.contactor_request"), Some(1.0));
@@ -299,5 +299,5 @@ fn sources_that_cannot_be_read_are_errors() {
         .unwrap_err();
     assert!(matches!(err, ListenError::Log(_)), "{err:?}");
     assert!(err.to_string().contains("bus.log"), "{err}");
-    assert_eq!(m.lock().unwrap().stats().frames, 0);
+    assert_eq!(m.lock().unwrap().stats().rx_frames, 0);
 }

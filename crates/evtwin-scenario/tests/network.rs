@@ -11,9 +11,9 @@ use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eConfig, Profile1};
 use evtwin_can::{CanId, Frame};
 use evtwin_scenario::net::{BUILTIN_DBC, NetEvent, NetFile, Network, load_network};
-use evtwin_scenario::{Scenario, Source, from_source};
+use evtwin_scenario::{Scenario, Source, apply_inputs, from_source};
 use evtwin_sim::bms::{BmsFault, ContactorState};
-use evtwin_sim::{Scalar, Signal, Status, Twin};
+use evtwin_sim::{RealNodes, Scalar, Signal, Status, Twin};
 
 fn scenario() -> Scenario {
     let src = Source {
@@ -25,10 +25,24 @@ fn scenario() -> Scenario {
     from_source(&src, Path::new(".")).unwrap()
 }
 
-/// The shipped network around a new twin of `s`, with `real` nodes.
+/// The shipped network around a new twin of `s`, with `real` nodes (the twin
+/// told which of its controllers are real, as the runner does).
 fn start(s: &Scenario, real: &[String]) -> (Network, Twin) {
     let net = load_network(s, NetFile::Builtin, NetFile::Builtin, real).unwrap();
-    (net, Twin::new(s.config.clone()).unwrap())
+    let mut twin = Twin::new(s.config.clone()).unwrap();
+    twin.set_real_nodes(RealNodes::from_names(real.iter().map(String::as_str)));
+    (net, twin)
+}
+
+/// A received frame, its values moved into the twin as the runner moves them.
+fn receive(net: &mut Network, f: &Frame, now_us: u64, twin: &mut Twin) {
+    net.handle_frame(f, now_us);
+    apply_inputs(net, twin);
+}
+
+/// The network's events so far.
+fn events(net: &mut Network) -> Vec<NetEvent> {
+    std::iter::from_fn(|| net.poll_event()).collect()
 }
 
 /// A real VCU: `VCU_Command` with its counter and CRC.
@@ -104,9 +118,10 @@ fn run(
             net.poll_transmit(due, twin, sent);
         }
         for f in vcu(now) {
-            net.handle_frame(&f, now, twin);
+            receive(net, &f, now, twin);
         }
-        net.check_timeouts(now + step_us, twin);
+        net.handle_timeout(now + step_us);
+        apply_inputs(net, twin);
         if twin.step() != Status::Running {
             break;
         }
@@ -175,7 +190,7 @@ fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_faul
     // It comes back: its counter jumped, but after a timeout that starts a new
     // sequence, not a bad counter.
     vcu.counter = 9;
-    let _ = net.drain_events().count();
+    let _ = events(&mut net);
     run(
         &mut twin,
         &mut net,
@@ -184,8 +199,8 @@ fn a_real_vcu_drives_the_contactors_and_its_silence_trips_the_communication_faul
         &mut sent,
     );
     assert_eq!(net.stats().bad_counter, 0);
-    let resumed = net
-        .drain_events()
+    let resumed = events(&mut net)
+        .into_iter()
         .filter(|e| matches!(e, NetEvent::Resumed { .. }))
         .count();
     assert_eq!(resumed, 2);
@@ -218,7 +233,7 @@ fn malformed_frames_are_counted_and_the_twin_keeps_running() {
     ];
     let now = twin.steps() * 10_000;
     for f in &frames {
-        net.handle_frame(f, now, &mut twin);
+        receive(&mut net, f, now, &mut twin);
     }
     let st = *net.stats();
     assert_eq!(st.unknown_id, 1);
@@ -226,7 +241,7 @@ fn malformed_frames_are_counted_and_the_twin_keeps_running() {
     assert_eq!(st.bad_crc, 1);
     assert_eq!(st.bad_counter, 1);
     assert_eq!(st.unexpected, 1);
-    let events: Vec<_> = net.drain_events().collect();
+    let events: Vec<_> = events(&mut net);
     assert_eq!(events.len(), 5, "{events:?}");
     run(
         &mut twin,
@@ -375,8 +390,8 @@ fn a_real_vcu_that_has_not_started_yet_is_reported_not_faulted() {
         ContactorState::Closed,
         "the twin's own VCU logic"
     );
-    let missing: Vec<_> = net
-        .drain_events()
+    let missing: Vec<_> = events(&mut net)
+        .into_iter()
         .filter(|e| matches!(e, NetEvent::Missing { .. }))
         .collect();
     // VCU_Command (100 ms timeout) and VCU_VehicleStatus (300 ms), once each.
@@ -429,7 +444,7 @@ fn e2e_on_a_padded_fd_frame_covers_the_dbc_length() {
     std::fs::write(
         &map_path,
         "[messages.Fd20]\ne2e = { profile = 1, data_id = 0x300, counter = \"Fd20_Counter\", crc = \"Fd20_CRC\" }\n\
-         [signals]\n\"Fd20.Fd20_Limit\" = { input = \"bms.charge_limit_a\" }\n",
+         [signals]\n\"Fd20.Fd20_Limit\" = { signal = \"bms.ccl_a\" }\n",
     )
     .unwrap();
     let s = scenario();
@@ -458,11 +473,11 @@ fn e2e_on_a_padded_fd_frame_covers_the_dbc_length() {
         e2e.protect(&mut data[..18], &mut counter).unwrap();
         data[18..].fill(0xCC); // padding a peer may fill with anything
         let f = Frame::fd(m.id, &data, true).unwrap();
-        net.handle_frame(&f, k * 10_000, &mut twin);
+        receive(&mut net, &f, k * 10_000, &mut twin);
     }
     assert_eq!(net.stats().bad_crc, 0);
     assert_eq!(net.stats().rx_used, 3);
-    assert_eq!(twin.input(evtwin_sim::Input::BmsChargeLimitA), 42.0);
+    assert_eq!(twin.input(evtwin_sim::Input::BmsCclA), 42.0);
 }
 
 const TWO_DBC: &str = r#"VERSION ""
@@ -493,7 +508,7 @@ fn only_the_messages_the_bms_receives_fault_it_when_they_stop() {
     std::fs::write(&dbc_path, TWO_DBC).unwrap();
     std::fs::write(
         &map_path,
-        "[signals]\n\"ToBms.ToBms_Limit\" = { input = \"bms.charge_limit_a\" }\n",
+        "[signals]\n\"ToBms.ToBms_Limit\" = { signal = \"bms.ccl_a\" }\n",
     )
     .unwrap();
     let s = scenario();
@@ -520,7 +535,8 @@ fn only_the_messages_the_bms_receives_fault_it_when_they_stop() {
     assert_eq!(net.stats().timeouts, 1);
     assert_eq!(twin.bms().output().worst_fault, None);
     assert!(
-        net.drain_events()
+        events(&mut net)
+            .into_iter()
             .any(|e| matches!(e, NetEvent::Timeout { faulted: false, .. }))
     );
     // Then the BMS's stops too.

@@ -22,12 +22,15 @@ pub mod pack;
 pub mod rng;
 pub mod route;
 pub mod signals;
+pub mod stats;
 pub mod thermal;
 pub mod twin;
+pub mod vcu;
 pub mod vehicle;
 
-pub use signals::{Catalogue, Input, Scalar, Signal};
+pub use signals::{Catalogue, Input, InputKind, Node, Quantity, RealNodes, Scalar, Signal};
+pub use stats::RunStats;
 pub use twin::{
-    Event, Fault, FaultCode, Injection, InjectionError, Status, Twin, TwinConfig, TwinError,
-    VehicleSpec,
+    Event, Fault, FaultCode, Injection, InjectionError, Status, StepFlags, Twin, TwinConfig,
+    TwinError, VehicleSpec,
 };

@@ -72,8 +72,8 @@ scalars! {
     PackSocPct => "pack.soc_pct", "%", "true SOC: charge held over capacity";
     PackSocMinPct => "pack.soc_min_pct", "%", "lowest group SOC";
     PackSocMaxPct => "pack.soc_max_pct", "%", "highest group SOC";
-    DischargeLimitA => "pack.discharge_limit_a", "A", "discharge current limit (cell voltage, C-rate, inputs)";
-    ChargeLimitA => "pack.charge_limit_a", "A", "charge current limit (cell voltage, C-rate, inputs)";
+    DischargeLimitA => "pack.discharge_limit_a", "A", "discharge current limit in force: the cells' (voltage, C-rate) or the BMS limit, the lower";
+    ChargeLimitA => "pack.charge_limit_a", "A", "charge current limit in force: the cells' (voltage, C-rate) or the BMS limit, the lower";
     DischargePowerLimitW => "pack.discharge_power_limit_w", "W", "discharge power available";
     ChargePowerLimitW => "pack.charge_power_limit_w", "W", "charge power accepted";
     CellVMinV => "pack.cell_v_min_v", "V", "lowest group voltage";
@@ -91,8 +91,8 @@ scalars! {
     PlatingLimitA => "pack.plating_limit_a", "A", "charge current at which the first anode would plate or grow dendrites";
     BmsSocEstPct => "bms.soc_est_pct", "%", "SOC as the BMS estimates it";
     BmsSohPct => "bms.soh_pct", "%", "state of health the BMS reports (no ageing model yet: 100)";
-    BmsCclA => "bms.ccl_a", "A", "BMS charge current limit";
-    BmsDclA => "bms.dcl_a", "A", "BMS discharge current limit";
+    BmsCclA => "bms.ccl_a", "A", "BMS charge current limit (a real BMS's when it is real)";
+    BmsDclA => "bms.dcl_a", "A", "BMS discharge current limit (a real BMS's when it is real)";
     BmsContactorState => "bms.contactor_state", "1", "0 open, 1 precharging, 2 closed, 3 opening, 4 welded";
     BmsFaultCode => "bms.fault_code", "1", "most severe active fault: 0 none, 1 OV, 2 UV, 3 OT, 4 UT, 5 OC, 6 isolation, 7 sensor, 8 welded, 9 communication";
     BmsBalancingCount => "bms.balancing_count", "1", "groups being bled";
@@ -256,49 +256,229 @@ impl Signal {
     }
 }
 
-/// A value the twin accepts from outside (a real ECU's output, a test, a UI).
-/// Unset inputs leave the twin's own behaviour alone.
+/// A controller of the car's network, simulated by the twin or played by a real
+/// ECU on the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// The battery management system.
+    Bms,
+    /// The vehicle control unit (driver demand, modes, contactor request).
+    Vcu,
+    /// The charging station's controller.
+    Charger,
+}
+
+impl Node {
+    /// Every node.
+    pub const ALL: [Self; 3] = [Self::Bms, Self::Vcu, Self::Charger];
+
+    /// Its name in a DBC (`BU_`): `BMS`, `VCU`, `CHARGER`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Bms => "BMS",
+            Self::Vcu => "VCU",
+            Self::Charger => "CHARGER",
+        }
+    }
+
+    /// Looks a node up by its DBC name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.name() == name)
+    }
+}
+
+/// Which controllers are played by real ECUs. A real node's inputs replace what
+/// the twin's own model of that node decides; the inputs of a simulated node are
+/// ignored (the twin's model stands in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RealNodes {
+    /// The BMS is real.
+    pub bms: bool,
+    /// The VCU is real.
+    pub vcu: bool,
+    /// The charger controller is real.
+    pub charger: bool,
+}
+
+impl RealNodes {
+    /// Whether `node` is real.
+    #[must_use]
+    pub const fn contains(self, node: Node) -> bool {
+        match node {
+            Node::Bms => self.bms,
+            Node::Vcu => self.vcu,
+            Node::Charger => self.charger,
+        }
+    }
+
+    /// The real ones among `names` (DBC node names; others are not the twin's).
+    #[must_use]
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut r = Self::default();
+        for n in names.into_iter().filter_map(Node::from_name) {
+            match n {
+                Node::Bms => r.bms = true,
+                Node::Vcu => r.vcu = true,
+                Node::Charger => r.charger = true,
+            }
+        }
+        r
+    }
+}
+
+/// What values an input takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A quantity in the input's unit.
+    Continuous,
+    /// One of a few states, by code `0..states.len()`; the names are the states'.
+    Discrete(&'static [&'static str]),
+}
+
+/// A value the twin accepts from outside: what a real node decides in place of
+/// the twin's model of it. Each input is the quantity of a signal and carries its
+/// name and unit (`bms.ccl_a` overrides the signal `bms.ccl_a`), or, for a
+/// quantity the twin's own model never produces (a speed cap, an extra load),
+/// a name and unit of its own. Unset inputs (NaN) leave the twin's model alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Input {
-    /// A discharge current limit from a (real) BMS, A; the twin obeys the smaller.
-    BmsDischargeLimitA,
-    /// A charge current limit from a (real) BMS, A; the twin obeys the smaller.
-    BmsChargeLimitA,
-    /// A charger controller's current setpoint, A; the station delivers at most this.
+    /// A real BMS's charge current limit, A: replaces the simulated BMS's.
+    BmsCclA,
+    /// A real BMS's discharge current limit, A: replaces the simulated BMS's.
+    BmsDclA,
+    /// A charger controller's current setpoint, A: the station delivers at most this.
     ChargerCurrentSetpointA,
-    /// Additional auxiliary load, W.
-    AuxExtraW,
-    /// A speed cap for the driver (e.g. from a real VCU), m/s.
-    DriverSpeedCapMps,
-    /// A real VCU's contactor request: at least 0.5 asks the BMS to close.
+    /// A charge protocol's phase request: 0 none (built-in timing), 1 hold the
+    /// setup phases, 2 advance to the next setup phase now, 3 abort the session.
+    ChargerPhaseRequest,
+    /// A real VCU's contactor request: 0 open, 1 close.
     VcuContactorRequest,
+    /// A real VCU's mode: 0 off, 1 drive, 2 charge.
+    VcuMode,
     /// A real VCU's motor power request, W: traction takes at most this.
     VcuPowerRequestW,
+    /// Additional auxiliary load a real VCU asks for, W.
+    AuxExtraW,
+    /// A speed cap a real VCU sets for the driver, m/s.
+    DriverSpeedCapMps,
 }
 
 impl Input {
     /// Every input.
-    pub const ALL: [Self; 7] = [
-        Self::BmsDischargeLimitA,
-        Self::BmsChargeLimitA,
+    pub const ALL: [Self; 9] = [
+        Self::BmsCclA,
+        Self::BmsDclA,
         Self::ChargerCurrentSetpointA,
+        Self::ChargerPhaseRequest,
+        Self::VcuContactorRequest,
+        Self::VcuMode,
+        Self::VcuPowerRequestW,
         Self::AuxExtraW,
         Self::DriverSpeedCapMps,
-        Self::VcuContactorRequest,
-        Self::VcuPowerRequestW,
     ];
 
-    /// Its name.
+    /// The signal this input overrides (its name and unit are the signal's);
+    /// `None` for a quantity only a real node produces.
+    #[must_use]
+    pub const fn signal(self) -> Option<Scalar> {
+        match self {
+            Self::BmsCclA => Some(Scalar::BmsCclA),
+            Self::BmsDclA => Some(Scalar::BmsDclA),
+            Self::ChargerCurrentSetpointA => Some(Scalar::ChargerCurrentSetpointA),
+            Self::VcuContactorRequest => Some(Scalar::VcuContactorRequest),
+            Self::VcuMode => Some(Scalar::VcuMode),
+            Self::VcuPowerRequestW => Some(Scalar::VcuPowerRequestW),
+            Self::ChargerPhaseRequest | Self::AuxExtraW | Self::DriverSpeedCapMps => None,
+        }
+    }
+
+    /// Its name: the overridden signal's, e.g. `bms.ccl_a`.
     #[must_use]
     pub const fn name(self) -> &'static str {
+        match self.signal() {
+            Some(s) => s.name(),
+            None => match self {
+                Self::ChargerPhaseRequest => "charger.phase_request",
+                Self::AuxExtraW => "aux.extra_w",
+                _ => "driver.speed_cap_mps",
+            },
+        }
+    }
+
+    /// Its unit.
+    #[must_use]
+    pub const fn unit(self) -> &'static str {
+        match self.signal() {
+            Some(s) => s.unit(),
+            None => match self {
+                Self::ChargerPhaseRequest => "1",
+                Self::AuxExtraW => "W",
+                _ => "m/s",
+            },
+        }
+    }
+
+    /// One line of description.
+    #[must_use]
+    pub const fn doc(self) -> &'static str {
         match self {
-            Self::BmsDischargeLimitA => "bms.discharge_limit_a",
-            Self::BmsChargeLimitA => "bms.charge_limit_a",
-            Self::ChargerCurrentSetpointA => "charger.current_setpoint_a",
-            Self::AuxExtraW => "aux.extra_w",
-            Self::DriverSpeedCapMps => "driver.speed_cap_mps",
-            Self::VcuContactorRequest => "vcu.contactor_request",
-            Self::VcuPowerRequestW => "vcu.power_request_w",
+            Self::BmsCclA => "a real BMS's charge current limit (replaces the simulated BMS's)",
+            Self::BmsDclA => "a real BMS's discharge current limit (replaces the simulated BMS's)",
+            Self::ChargerCurrentSetpointA => {
+                "a charger controller's current setpoint: the station delivers at most this"
+            }
+            Self::ChargerPhaseRequest => {
+                "a charge protocol's phase request: 0 none (built-in timing), 1 hold, 2 advance, 3 abort"
+            }
+            Self::VcuContactorRequest => "a real VCU's contactor request: 0 open, 1 close",
+            Self::VcuMode => "a real VCU's mode: 0 off, 1 drive, 2 charge (HV in drive and charge)",
+            Self::VcuPowerRequestW => {
+                "a real VCU's motor power request: traction takes at most this"
+            }
+            Self::AuxExtraW => "additional auxiliary load a real VCU asks for",
+            Self::DriverSpeedCapMps => "a speed cap a real VCU sets for the driver",
+        }
+    }
+
+    /// The node whose decision it is.
+    #[must_use]
+    pub const fn node(self) -> Node {
+        match self {
+            Self::BmsCclA | Self::BmsDclA => Node::Bms,
+            Self::ChargerCurrentSetpointA | Self::ChargerPhaseRequest => Node::Charger,
+            Self::VcuContactorRequest
+            | Self::VcuMode
+            | Self::VcuPowerRequestW
+            | Self::AuxExtraW
+            | Self::DriverSpeedCapMps => Node::Vcu,
+        }
+    }
+
+    /// Continuous or discrete.
+    #[must_use]
+    pub const fn kind(self) -> InputKind {
+        match self {
+            Self::ChargerPhaseRequest => InputKind::Discrete(&["none", "hold", "advance", "abort"]),
+            Self::VcuContactorRequest => InputKind::Discrete(&["open", "close"]),
+            Self::VcuMode => InputKind::Discrete(&["off", "drive", "charge"]),
+            _ => InputKind::Continuous,
+        }
+    }
+
+    /// Whether `value` is one this input takes: finite for a continuous one, a
+    /// state code for a discrete one (NaN, which clears an input, always is).
+    #[must_use]
+    pub fn accepts(self, value: f64) -> bool {
+        if value.is_nan() {
+            return true;
+        }
+        match self.kind() {
+            InputKind::Continuous => value.is_finite(),
+            InputKind::Discrete(states) => {
+                value >= 0.0 && value.fract() == 0.0 && value < states.len() as f64
+            }
         }
     }
 
@@ -306,6 +486,43 @@ impl Input {
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|i| i.name() == name)
+    }
+
+    /// The input that overrides `signal`, if any.
+    #[must_use]
+    pub fn for_signal(signal: Signal) -> Option<Self> {
+        match signal {
+            Signal::Scalar(s) => Self::ALL.into_iter().find(|i| i.signal() == Some(s)),
+            Signal::Group(..) => None,
+        }
+    }
+}
+
+/// A name of the catalogue: a signal the twin publishes, an input it accepts, or
+/// both (an input named after the signal it overrides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quantity {
+    /// The signal of that name, readable.
+    pub signal: Option<Signal>,
+    /// The input of that name, settable.
+    pub input: Option<Input>,
+}
+
+impl Catalogue {
+    /// Looks a name up among the signals and the inputs.
+    #[must_use]
+    pub fn quantity(&self, name: &str) -> Option<Quantity> {
+        let signal = self.find(name);
+        let input = match signal {
+            Some(s) => Input::for_signal(s),
+            None => Input::from_name(name),
+        };
+        (signal.is_some() || input.is_some()).then_some(Quantity { signal, input })
+    }
+
+    /// Every input, in declaration order.
+    pub fn inputs(&self) -> impl Iterator<Item = Input> {
+        Input::ALL.into_iter()
     }
 }
 
@@ -335,7 +552,29 @@ mod tests {
         );
         for i in Input::ALL {
             assert_eq!(Input::from_name(i.name()), Some(i));
+            let q = cat
+                .quantity(i.name())
+                .expect("every input is in the catalogue");
+            assert_eq!(q.input, Some(i));
+            // One name per quantity: an input named like a signal is that signal's.
+            assert_eq!(
+                q.signal.map(Signal::name).as_deref(),
+                i.signal().map(Scalar::name)
+            );
+            if let Some(s) = q.signal {
+                assert_eq!(s.unit(), i.unit());
+            }
         }
+        assert!(Input::VcuMode.accepts(2.0) && !Input::VcuMode.accepts(3.0));
+        assert!(!Input::VcuMode.accepts(0.5) && Input::VcuMode.accepts(f64::NAN));
+        assert!(!Input::BmsCclA.accepts(f64::INFINITY) && Input::BmsCclA.accepts(-3.0));
+        assert_eq!(
+            RealNodes::from_names(["VCU", "GATEWAY"]),
+            RealNodes {
+                vcu: true,
+                ..RealNodes::default()
+            }
+        );
     }
 
     #[test]

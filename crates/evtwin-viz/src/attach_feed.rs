@@ -73,8 +73,8 @@ pub fn spawn(
                         speed: 1.0,
                         live: true,
                         finished: finished.clone(),
-                        frames: stats.decoded,
-                        rejected: stats.unknown_id + stats.wrong_length + stats.bad_e2e,
+                        frames: stats.rx_used,
+                        rejected: stats.rejected(),
                         ..SourceStatus::default()
                     },
                 },

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use evtwin_sim::Injection;
 
@@ -128,34 +128,6 @@ impl Drop for Feed {
 /// Publishes into a slot.
 pub(crate) fn publish(slot: &Slot, frame: Published) {
     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(frame));
-}
-
-/// Wall-clock pacing: virtual time `anchor_vt_s` at `anchor`, advancing at
-/// `speed` virtual seconds per wall second.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pace {
-    anchor: Instant,
-    anchor_vt_s: f64,
-    speed: f64,
-}
-
-impl Pace {
-    pub(crate) fn new(vt_s: f64, speed: f64) -> Self {
-        Self {
-            anchor: Instant::now(),
-            anchor_vt_s: vt_s,
-            speed,
-        }
-    }
-
-    /// Virtual time the wall clock asks for now.
-    pub(crate) fn target_s(&self) -> f64 {
-        self.anchor_vt_s + self.anchor.elapsed().as_secs_f64() * self.speed
-    }
-
-    pub(crate) fn speed(&self) -> f64 {
-        self.speed
-    }
 }
 
 /// Publication interval of the sources (the renderer interpolates between).

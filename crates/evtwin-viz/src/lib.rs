@@ -139,7 +139,7 @@ pub fn run(source: Source, options: &ViewerOptions) -> Result<ViewerReport, VizE
     let (feed, info) = match source {
         Source::Scenario(s) => {
             let info = shown::Info::of_scenario(&s);
-            (sim_feed::spawn(s.config.clone(), options.speed)?, info)
+            (sim_feed::spawn(&s, None, options.speed)?, info)
         }
         Source::Attach {
             listen,

@@ -38,7 +38,7 @@ fn wait_for(feed: &Feed, what: &str, ok: impl Fn(&Published) -> bool) -> Arc<Pub
 #[test]
 fn run_to_pauses_there_and_step_adds_one_second() {
     let s = scenario("shanghai-beijing-ssb.toml");
-    let feed = sim_feed::spawn(s.config, 1.0).unwrap();
+    let feed = sim_feed::spawn(&s, None, 1.0).unwrap();
     feed.send(Command::RunTo(30.0));
     let p = wait_for(&feed, "t = 30 s, paused", |p| p.status.paused);
     assert!(
@@ -77,7 +77,7 @@ fn run_to_pauses_there_and_step_adds_one_second() {
 #[test]
 fn next_stop_seeks_to_the_charger_and_plugs_in() {
     let s = scenario("shanghai-beijing-ssb.toml");
-    let feed = sim_feed::spawn(s.config, 1.0).unwrap();
+    let feed = sim_feed::spawn(&s, None, 1.0).unwrap();
     feed.send(Command::NextStop);
     let p = wait_for(&feed, "the charge stop", |p| p.snapshot.charging());
     // Leg 1 is the stop after 620 km... of the shipped trip (leg 0 the drive).
@@ -93,7 +93,7 @@ fn next_stop_seeks_to_the_charger_and_plugs_in() {
 #[test]
 fn an_injected_hot_spot_shows_in_its_group_and_in_the_events() {
     let s = scenario("shanghai-beijing-ssb.toml");
-    let feed = sim_feed::spawn(s.config, 1.0).unwrap();
+    let feed = sim_feed::spawn(&s, None, 1.0).unwrap();
     feed.send(Command::RunTo(10.0));
     let before = wait_for(&feed, "t = 10 s", |p| p.status.paused);
     feed.send(Command::Inject(Injection::CellHeat {
@@ -132,7 +132,7 @@ fn the_texts_at_a_charge_stop_say_what_happens() {
 
     let s = scenario("shanghai-beijing-ssb.toml");
     let info = Info::of_scenario(&s);
-    let feed = sim_feed::spawn(s.config, 1.0).unwrap();
+    let feed = sim_feed::spawn(&s, None, 1.0).unwrap();
     feed.send(Command::NextStop);
     let at_stop = wait_for(&feed, "plugged in", |p| p.snapshot.charging());
     feed.send(Command::RunTo(at_stop.snapshot.time_s + 300.0));

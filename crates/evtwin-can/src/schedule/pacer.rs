@@ -1,8 +1,10 @@
-//! Maps virtual time (µs since the start of a run) onto wall-clock deadlines.
+//! Maps virtual time (µs since the start of a run) onto wall-clock deadlines:
+//! the one pacer of every paced loop (the bridge, the viewer's simulation, the
+//! log replayer). Its clock is `std::time::Instant`; the blocking wait needs no
+//! runtime, the async wait (feature `io`) runs on tokio.
 
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// How precisely [`Pacer::wait_until`] hits its deadline.
 ///
@@ -51,13 +53,16 @@ impl Precision {
     };
 }
 
-/// Paces a run: virtual time `t` is due at wall time `start + t / speed`.
+/// Paces a run: virtual time `t` is due at wall time
+/// `start + (t − anchor) / speed`.
 ///
 /// Deadlines are absolute, all counted from one start instant, never relative
 /// sleeps, so lateness never accumulates.
 #[derive(Debug, Clone)]
 pub struct Pacer {
     start: Instant,
+    /// The virtual time at `start`, µs.
+    anchor_us: u64,
     speed: Option<f64>,
     precision: Precision,
 }
@@ -69,8 +74,16 @@ impl Pacer {
     /// The start instant is now; the precision is [`Precision::Timer`].
     #[must_use]
     pub fn new(speed: Option<f64>) -> Self {
+        Self::anchored(0, speed)
+    }
+
+    /// A pacer whose clock shows `virtual_us` now (to resume after a pause, or
+    /// at another speed, from where a run stands).
+    #[must_use]
+    pub fn anchored(virtual_us: u64, speed: Option<f64>) -> Self {
         Self {
             start: Instant::now(),
+            anchor_us: virtual_us,
             speed: speed.filter(|s| s.is_finite() && *s > 0.0),
             precision: Precision::Timer,
         }
@@ -86,6 +99,7 @@ impl Pacer {
     /// Restarts the clock: virtual time 0 is now.
     pub fn restart(&mut self) {
         self.start = Instant::now();
+        self.anchor_us = 0;
     }
 
     /// The wall instant virtual time 0 maps to.
@@ -104,7 +118,7 @@ impl Pacer {
     #[must_use]
     pub fn deadline(&self, virtual_us: u64) -> Option<Instant> {
         let speed = self.speed?;
-        let wall_s = virtual_us as f64 / 1e6 / speed;
+        let wall_s = virtual_us.saturating_sub(self.anchor_us) as f64 / 1e6 / speed;
         // A deadline past what Duration holds is simply "never".
         let offset = Duration::try_from_secs_f64(wall_s).unwrap_or(Duration::MAX);
         Some(self.start.checked_add(offset).unwrap_or_else(far_future))
@@ -116,15 +130,41 @@ impl Pacer {
         let speed = self.speed?;
         let wall_us = self.start.elapsed().as_secs_f64() * 1e6;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // ≥ 0, saturating
-        Some((wall_us * speed) as u64)
+        Some(self.anchor_us.saturating_add((wall_us * speed) as u64))
+    }
+
+    /// Blocks the thread until `virtual_us` is due, in slices of at most
+    /// `slice` so that `stop` is noticed; returns how late it woke (µs), or
+    /// `None` when `stop` was raised first. In virtual time it returns at once.
+    pub fn wait_blocking(
+        &self,
+        virtual_us: u64,
+        stop: &AtomicBool,
+        slice: Duration,
+    ) -> Option<u64> {
+        let Some(deadline) = self.deadline(virtual_us) else {
+            return (!stop.load(Ordering::Relaxed)).then_some(0);
+        };
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Some(lateness_us(Instant::now(), deadline));
+            }
+            std::thread::sleep(left.min(slice));
+        }
     }
 
     /// Waits until `virtual_us` is due and returns how late it woke (µs of wall
     /// time, actual − scheduled; never negative). In virtual time it returns 0
     /// at once; when the deadline has already passed it returns at once with
     /// how long ago that was.
+    #[cfg(feature = "io")]
     pub async fn wait_until(&self, virtual_us: u64) -> u64 {
-        let Some(deadline) = self.deadline(virtual_us) else {
+        use tokio::time::Instant;
+        let Some(deadline) = self.deadline(virtual_us).map(Instant::from_std) else {
             return 0;
         };
         match self.precision {
@@ -151,7 +191,7 @@ impl Pacer {
                 }
             }
         }
-        lateness_us(Instant::now(), deadline)
+        lateness_us(Instant::now().into_std(), deadline.into_std())
     }
 }
 
@@ -180,6 +220,24 @@ mod tests {
         assert_eq!(Pacer::new(Some(f64::NAN)).speed(), None);
     }
 
+    #[test]
+    fn an_anchored_pacer_resumes_where_the_run_stands() {
+        let p = Pacer::anchored(60_000_000, Some(10.0));
+        let d = p.deadline(61_000_000).map(|d| d - p.start());
+        assert_eq!(d, Some(Duration::from_millis(100)));
+        assert!(p.virtual_now_us().is_some_and(|t| t >= 60_000_000));
+        let stop = AtomicBool::new(false);
+        let late = p.wait_blocking(60_050_000, &stop, Duration::from_millis(1));
+        assert!(p.start().elapsed() >= Duration::from_millis(5));
+        assert!(late.is_some_and(|l| l < 50_000), "{late:?}");
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(
+            p.wait_blocking(u64::MAX, &stop, Duration::from_millis(1)),
+            None
+        );
+    }
+
+    #[cfg(feature = "io")]
     #[tokio::test(flavor = "current_thread")]
     async fn waits_to_the_absolute_deadline() {
         for (i, precision) in [Precision::Timer, Precision::SPIN_2MS, Precision::NAP_2MS]

@@ -1,6 +1,7 @@
-//! The I/O loop: steps the twin between the frames of the network, paced in
-//! virtual time (as fast as possible), real time or ×N, over any transport, with
-//! every frame logged.
+//! The I/O adapter of a [`Runner`] with a network: moves frames between the
+//! runner and a transport, and time between the runner and the [`Pacer`]
+//! (virtual time, as fast as possible; real time; ×N), with every frame logged.
+//! The runner decides what is due; this loop only waits, sends and receives.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,8 +14,8 @@ use evtwin_can::schedule::{Pacer, Precision};
 use evtwin_can::{Direction, Frame, Timestamped};
 use evtwin_sim::Status;
 
-use super::network::{NetEvent, NetStats, Network};
-use crate::run::{RunError, RunOutput, Runner};
+use super::network::NetStats;
+use crate::run::{Due, RunError, RunOutput, Runner};
 
 /// How the bridge runs.
 pub struct BridgeSetup<'a> {
@@ -26,8 +27,6 @@ pub struct BridgeSetup<'a> {
     pub hub: Option<&'a InProcBus>,
     /// Set (e.g. by Ctrl-C) to stop after the current step.
     pub stop: &'a AtomicBool,
-    /// Receives network and bus events as they happen (for a log on stderr).
-    pub on_event: &'a mut dyn FnMut(&str),
 }
 
 /// What the bridge adds to a run's output.
@@ -144,11 +143,10 @@ fn wall_us() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
-/// Runs the twin and the network together on `bus` until the route ends, a
+/// Runs `runner` (which plays a network) on `bus` until the route ends, a
 /// fault stops it, or `setup.stop` is set.
 pub async fn bridge<T: Transport, W: Write>(
-    mut runner: Runner<'_, W>,
-    net: &mut Network,
+    mut runner: Runner<W>,
     bus: &mut T,
     setup: BridgeSetup<'_>,
 ) -> Result<(RunOutput, BridgeReport), RunError> {
@@ -157,72 +155,73 @@ pub async fn bridge<T: Transport, W: Write>(
         mut log,
         hub,
         stop,
-        on_event,
     } = setup;
     // Tokio's timer wakes up to 1 ms late; the last 2 ms before a deadline are
     // slept on the thread's high-resolution clock (p50 65 µs late, ~2 % CPU).
     let pacer = Pacer::new(speed).with_precision(Precision::NAP_2MS);
     let paced = pacer.speed().is_some();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let step_us = (runner.twin().config().step_s * 1e6).round() as u64;
     let mut report = BridgeReport::default();
     let mut lateness = Histogram::new();
     let mut frames = Vec::new();
     let stamp = |virtual_us: u64| if paced { wall_us() } else { virtual_us };
     let mut interrupted = false;
     loop {
-        let now_us = runner.twin().steps() * step_us;
-        let next_us = now_us + step_us;
-        // Frames due before the next step, each at its own deadline, carrying
-        // the values of the step just taken.
-        while let Some(due) = net.next_due_us().filter(|d| *d < next_us) {
-            receive(&pacer, bus, net, &mut runner, due, &mut log, on_event).await;
-            let late = pacer.wait_until(due).await;
-            if paced {
-                lateness.add(late);
-            }
-            if let Some(h) = hub {
-                h.set_time_us(due);
-            }
-            frames.clear();
-            net.poll_transmit(due, runner.twin(), &mut frames);
-            for f in &frames {
-                if let Err(e) = bus.send(f).await {
-                    report.send_errors += 1;
-                    if report.send_errors <= 10 {
-                        on_event(&format!("send failed: {e}"));
-                    }
+        match runner.poll_timeout() {
+            // Frames due before the step's end, each at its own deadline,
+            // carrying the values of the step just taken.
+            Due::Transmit(due) => {
+                receive(&pacer, bus, &mut runner, due, &mut log).await;
+                let late = pacer.wait_until(due).await;
+                if paced {
+                    lateness.add(late);
                 }
-                write_log(&mut log, stamp(due), Direction::Tx, f, on_event);
+                if let Some(h) = hub {
+                    h.set_time_us(due);
+                }
+                frames.clear();
+                runner.poll_transmit(due, &mut frames);
+                for f in &frames {
+                    if let Err(e) = bus.send(f).await {
+                        report.send_errors += 1;
+                        if report.send_errors <= 10 {
+                            tracing::warn!(
+                                time_s = due as f64 / 1e6,
+                                kind = "send",
+                                "send failed: {e}"
+                            );
+                        }
+                    }
+                    write_log(&mut log, stamp(due), Direction::Tx, f);
+                }
             }
-        }
-        receive(&pacer, bus, net, &mut runner, next_us, &mut log, on_event).await;
-        net.check_timeouts(next_us, runner.twin_mut());
-        for e in net.drain_events() {
-            on_event(&describe(&e));
-        }
-        for e in bus.drain_events() {
-            on_event(&describe_bus(&e));
-        }
-        if runner.step()? != Status::Running {
-            break;
-        }
-        if stop.load(Ordering::Relaxed) {
-            interrupted = true;
-            break;
+            Due::Step(end_us) => {
+                receive(&pacer, bus, &mut runner, end_us, &mut log).await;
+                for e in bus.drain_events() {
+                    log_bus_event(&e, end_us);
+                }
+                if runner.step()? != Status::Running {
+                    break;
+                }
+                if stop.load(Ordering::Relaxed) {
+                    interrupted = true;
+                    break;
+                }
+            }
         }
     }
     if let Some(l) = log.as_mut()
         && let Err(e) = l.flush()
     {
-        on_event(&format!("flushing the frame log: {e}"));
+        tracing::error!("flushing the frame log: {e}");
     }
-    report.net = *net.stats();
-    report.clamped = net.clamped_by_signal();
+    let (out, net) = runner.finish_with_network(interrupted)?;
+    if let Some(net) = &net {
+        report.net = *net.stats();
+        report.clamped = net.clamped_by_signal();
+    }
     report.bus = bus.stats();
     report.lateness_us = lateness.summary();
     report.interrupted = interrupted;
-    let out = runner.finish(interrupted)?;
     Ok((out, report))
 }
 
@@ -231,11 +230,9 @@ pub async fn bridge<T: Transport, W: Write>(
 async fn receive<T: Transport, W: Write>(
     pacer: &Pacer,
     bus: &mut T,
-    net: &mut Network,
-    runner: &mut Runner<'_, W>,
+    runner: &mut Runner<W>,
     until_us: u64,
     log: &mut Option<&mut LogWriter>,
-    on_event: &mut dyn FnMut(&str),
 ) {
     // Stop listening the pacer's margin early: tokio's timer wakes up to 1 ms
     // late, and the pacer sleeps the rest precisely.
@@ -244,31 +241,25 @@ async fn receive<T: Transport, W: Write>(
         .map(|d| d.checked_sub(LISTEN_MARGIN).unwrap_or(d));
     loop {
         let got = match deadline {
-            Some(deadline) => bus.recv_until(deadline).await,
+            Some(deadline) => bus.recv_until(deadline.into()).await,
             None => bus.try_recv(),
         };
         match got {
             Ok(Some(rx)) => {
                 let now_us = pacer.virtual_now_us().unwrap_or(until_us).min(until_us);
-                write_log(log, rx.time_us, Direction::Rx, &rx.frame, on_event);
-                net.handle_frame(&rx.frame, now_us, runner.twin_mut());
+                write_log(log, rx.time_us, Direction::Rx, &rx.frame);
+                runner.handle_frame(&rx.frame, now_us);
             }
             Ok(None) => return,
             Err(e) => {
-                on_event(&format!("receive failed: {e}"));
+                tracing::warn!(kind = "receive", "receive failed: {e}");
                 return;
             }
         }
     }
 }
 
-fn write_log(
-    log: &mut Option<&mut LogWriter>,
-    time_us: u64,
-    dir: Direction,
-    frame: &Frame,
-    on_event: &mut dyn FnMut(&str),
-) {
+fn write_log(log: &mut Option<&mut LogWriter>, time_us: u64, dir: Direction, frame: &Frame) {
     if let Some(l) = log.as_mut()
         && let Err(e) = l.write(&Timestamped {
             time_us,
@@ -276,47 +267,22 @@ fn write_log(
             frame: *frame,
         })
     {
-        on_event(&format!("writing the frame log: {e}"));
+        tracing::error!("writing the frame log: {e}");
     }
 }
 
-fn secs(us: u64) -> String {
-    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
-}
-
-fn describe(e: &NetEvent) -> String {
+fn log_bus_event(e: &BusEvent, at_us: u64) {
+    let time_s = at_us as f64 / 1e6;
     match e {
-        NetEvent::Timeout {
-            message,
-            at_us,
-            faulted,
-        } => format!(
-            "{} s: {message} timed out{}",
-            secs(*at_us),
-            if *faulted {
-                ": communication fault raised"
-            } else {
-                " (the BMS does not receive it: no fault)"
-            }
-        ),
-        NetEvent::Missing { message, at_us } => format!(
-            "{} s: {message} from a real node has not arrived yet; the twin's own logic stands in",
-            secs(*at_us)
-        ),
-        NetEvent::Resumed { message, at_us } => {
-            format!("{} s: {message} arrives again", secs(*at_us))
+        BusEvent::ErrorFrame(class) => {
+            tracing::warn!(time_s, kind = "error_frame", "error frame: {class}");
         }
-        NetEvent::Rejected { why, frame, at_us } => {
-            format!("{} s: frame {frame} ignored: {why}", secs(*at_us))
+        BusEvent::ErrorPassive => {
+            tracing::warn!(time_s, kind = "error_passive", "controller error-passive");
         }
-    }
-}
-
-fn describe_bus(e: &BusEvent) -> String {
-    match e {
-        BusEvent::ErrorFrame(class) => format!("error frame: {class}"),
-        BusEvent::ErrorPassive => "controller error-passive".into(),
-        BusEvent::BusOff => "controller bus-off".into(),
-        BusEvent::Recovered => "controller error-active again".into(),
+        BusEvent::BusOff => tracing::error!(time_s, kind = "bus_off", "controller bus-off"),
+        BusEvent::Recovered => {
+            tracing::info!(time_s, kind = "recovered", "controller error-active again");
+        }
     }
 }

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use evtwin_can::Frame;
 use evtwin_can::bus::{BusError, BusStats, SocketCanBus, Transport};
 use evtwin_can::log::{LogError, Skipped, read_detailed};
+use evtwin_can::schedule::Pacer;
 
 use super::monitor::Monitor;
 
@@ -137,8 +138,7 @@ fn replay_log(
     stop: &AtomicBool,
 ) -> Result<ListenReport, ListenError> {
     let log = read_detailed(path)?;
-    let paced = speed.is_finite() && speed > 0.0;
-    let start = Instant::now();
+    let pacer = Pacer::new(Some(speed));
     let mut clock = Clock::default();
     let mut report = ListenReport {
         skipped: Some(log.skipped),
@@ -146,16 +146,9 @@ fn replay_log(
     };
     for rec in &log.records {
         let t_us = rec.rec.time_us;
-        if paced {
-            #[allow(clippy::cast_precision_loss)] // µs of a log: far below 2^52
-            let due_s = clock.since_first(t_us) as f64 / 1e6 / speed;
-            // Beyond `Duration`'s range (an absurdly slow speed): wait till stopped.
-            let due = Duration::try_from_secs_f64(due_s).unwrap_or(Duration::MAX);
-            if !wait_until(start, due, stop) {
-                report.stopped = true;
-                return Ok(report);
-            }
-        } else if stop.load(Ordering::Relaxed) {
+        // At speed 0, below 0 or NaN the pacer is in virtual time: no waiting.
+        let due_us = clock.since_first(t_us);
+        if pacer.wait_blocking(due_us, stop, POLL).is_none() {
             report.stopped = true;
             return Ok(report);
         }
@@ -163,19 +156,4 @@ fn replay_log(
         report.frames += 1;
     }
     Ok(report)
-}
-
-/// Sleeps until `start + due`, in slices short enough to notice `stop`;
-/// false when stopped.
-fn wait_until(start: Instant, due: Duration, stop: &AtomicBool) -> bool {
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        let left = due.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            return true;
-        }
-        std::thread::sleep(left.min(POLL));
-    }
 }

@@ -1,5 +1,7 @@
-//! The signal mapping file (`*.map.toml`): which twin signal each DBC signal
-//! carries, per-message E2E settings, timeouts and senders. Raw serde structs
+//! The signal mapping file (`*.map.toml`): which twin quantity each DBC signal
+//! carries (one name per quantity: a signal, or an input named after the signal
+//! it overrides; the sender's role decides the direction), per-message E2E
+//! settings, timeouts and senders. Raw serde structs
 //! here; [`super::plan`] checks them against a DBC and the twin's catalogue.
 
 use std::collections::BTreeMap;
@@ -56,8 +58,8 @@ pub struct RawE2e {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawBinding {
-    /// Just a twin signal name.
-    Sim(String),
+    /// Just a twin quantity's name.
+    Name(String),
     /// The long form.
     Full(RawFull),
 }
@@ -66,16 +68,20 @@ pub enum RawBinding {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFull {
-    /// Twin signal encoded when the sender is simulated.
-    pub sim: Option<String>,
-    /// Twin input fed when the sender is real.
-    pub input: Option<String>,
-    /// DBC value = sim value × scale + add.
+    /// The twin quantity: encoded from the twin's signal of that name when the
+    /// sender is simulated, fed to the twin's input of that name (if it has one)
+    /// when the sender is real.
+    pub signal: Option<String>,
+    /// DBC value = twin value × scale + add.
     pub scale: Option<f64>,
     /// See `scale`.
     pub add: Option<f64>,
     /// A constant instead of a twin signal.
     pub value: Option<f64>,
+    /// The old form's signal a simulated sender encoded: refused with a hint.
+    pub sim: Option<String>,
+    /// The old form's input a real sender fed: refused with a hint.
+    pub input: Option<String>,
 }
 
 /// Parses a mapping file.
@@ -125,12 +131,12 @@ mod tests {
         let src = Source {
             name: "m.toml".into(),
             text: "[messages.M]\ntimeout_ms = 50\n[signals]\n\"M.A\" = \"pack.voltage_v\"\n\
-                   \"M.B\" = { sim = \"pack.power_w\", scale = 0.001 }\n"
+                   \"M.B\" = { signal = \"pack.power_w\", scale = 0.001 }\n"
                 .into(),
         };
         let m = parse(&src).expect("parses");
         assert_eq!(m.messages["M"].timeout_ms, Some(50.0));
-        assert!(matches!(&m.signals["M.A"], RawBinding::Sim(s) if s == "pack.voltage_v"));
+        assert!(matches!(&m.signals["M.A"], RawBinding::Name(s) if s == "pack.voltage_v"));
         assert!(matches!(&m.signals["M.B"], RawBinding::Full(f) if f.scale == Some(0.001)));
         let bad = Source {
             name: "m.toml".into(),

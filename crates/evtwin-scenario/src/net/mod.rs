@@ -2,7 +2,9 @@
 //! which message, the sans-I/O network, and the I/O loop that bridges it to a bus;
 //! and, without a twin, a monitor that decodes what a bus says (fed by a listener).
 
+#[cfg(feature = "io")]
 pub mod bridge;
+#[cfg(feature = "io")]
 pub mod listen;
 pub mod mapping;
 pub mod monitor;
@@ -10,9 +12,11 @@ pub mod network;
 pub mod plan;
 pub mod setup;
 
+#[cfg(feature = "io")]
 pub use bridge::{BridgeReport, BridgeSetup, Lateness, bridge};
+#[cfg(feature = "io")]
 pub use listen::{ListenError, ListenReport, ListenSource, spawn_listener};
-pub use monitor::{Monitor, MonitorStats};
-pub use network::{NetEvent, NetStats, Network};
+pub use monitor::Monitor;
+pub use network::{Decoded, InputChange, NetEvent, NetStats, Network, Values};
 pub use plan::{Binding, Plan, PlannedMessage, Role};
 pub use setup::{BUILTIN_DBC, BUILTIN_MAPPING, NetFile, NetLoadError, load_network};

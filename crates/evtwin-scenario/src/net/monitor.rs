@@ -1,14 +1,15 @@
 //! Watching a network without playing it: every frame of every DBC message,
 //! whoever sends it, decoded into the twin's signal space through the mapping.
-//! No simulation, no I/O: frames and times are passed in ([`super::listen`]
-//! moves them from a bus or a log).
+//! It is the network core ([`Network::observe`]) with every node real: one frame
+//! intake, one set of counters ([`NetStats`]). No simulation, no I/O: frames and
+//! times are passed in ([`super::listen`] moves them from a bus or a log).
 
 use evtwin_can::Frame;
 use evtwin_can::dbc::Dbc;
-use evtwin_can::e2e::{E2eChecker, E2eStatus};
 use evtwin_sim::signals::GroupQuantity;
 use evtwin_sim::{Catalogue, Scalar, Signal};
 
+use super::network::{NetStats, Network};
 use super::plan::{Binding, Plan};
 use super::setup::{NetFile, NetLoadError, read_network};
 
@@ -16,24 +17,7 @@ use super::setup::{NetFile, NetLoadError, read_network};
 /// 0..1024, so no binding can name a group beyond.
 pub const MAX_GROUPS: usize = 1024;
 
-/// Counters of the frames a [`Monitor`] was given.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct MonitorStats {
-    /// Frames given, whatever became of them.
-    pub frames: u64,
-    /// Frames of a DBC message that passed the checks and were decoded.
-    pub decoded: u64,
-    /// Frames whose identifier is not in the DBC.
-    pub unknown_id: u64,
-    /// Frames with the wrong length for their message.
-    pub wrong_length: u64,
-    /// Frames of an E2E-protected message with a wrong CRC, or whose counter
-    /// repeated or jumped (as the bridge judges them): not used.
-    pub bad_e2e: u64,
-}
-
-/// Where one DBC signal's value goes: a catalogue position, with the mapping's
-/// scale (twin value = (DBC value - add) / scale).
+/// Where one DBC signal's value goes: a catalogue position.
 #[derive(Debug, Clone, Copy)]
 struct Target {
     index: usize,
@@ -42,25 +26,17 @@ struct Target {
     /// Cell signals: the DBC start value, which a sender writes for groups its
     /// pack lacks: such a value does not count for [`Monitor::groups_seen`].
     filler: Option<f64>,
-    scale: f64,
-    add: f64,
 }
 
 /// The network as seen from the bus: the last value of every twin signal that
 /// some frame carried.
-#[derive(Debug, Clone)]
 pub struct Monitor {
-    dbc: Dbc,
+    net: Network,
     catalogue: Catalogue,
     /// Per DBC message, per DBC signal.
     targets: Vec<Vec<Option<Target>>>,
-    /// Per DBC message, for E2E-protected ones.
-    checkers: Vec<Option<E2eChecker>>,
     /// By catalogue position.
     values: Vec<Option<f64>>,
-    /// Decoding buffer, as wide as the widest message.
-    scratch: Vec<f64>,
-    stats: MonitorStats,
     groups_seen: usize,
     last_rx_us: Option<u64>,
 }
@@ -78,10 +54,10 @@ impl Monitor {
         let (db, src, raw) = read_network(dbc, mapping)?;
         let catalogue = Catalogue::new(groups.min(MAX_GROUPS));
         let plan = Plan::new(&db, &src, &raw, &catalogue, &[])?;
-        Ok(Self::from_plan(db, &plan, catalogue))
+        Ok(Self::from_plan(db, plan, catalogue))
     }
 
-    fn from_plan(dbc: Dbc, plan: &Plan, catalogue: Catalogue) -> Self {
+    fn from_plan(dbc: Dbc, plan: Plan, catalogue: Catalogue) -> Self {
         let targets = plan
             .messages
             .iter()
@@ -105,21 +81,12 @@ impl Monitor {
                     .collect()
             })
             .collect();
-        let checkers = plan
-            .messages
-            .iter()
-            .map(|m| m.e2e.map(|cfg| E2eChecker::new(cfg, 2)))
-            .collect();
-        let widest = dbc.messages().iter().map(|m| m.signals.len()).max();
         Self {
             targets,
-            checkers,
             values: vec![None; catalogue.len()],
-            scratch: vec![f64::NAN; widest.unwrap_or(0)],
-            stats: MonitorStats::default(),
             groups_seen: 0,
             last_rx_us: None,
-            dbc,
+            net: Network::observe(dbc, plan),
             catalogue,
         }
     }
@@ -127,7 +94,7 @@ impl Monitor {
     /// The DBC.
     #[must_use]
     pub fn dbc(&self) -> &Dbc {
-        &self.dbc
+        self.net.dbc()
     }
 
     /// The signals the monitor can hold.
@@ -140,48 +107,30 @@ impl Monitor {
     /// right length (and, if protected, a good E2E CRC and counter) updates the
     /// signals its bound DBC signals carry; anything else is only counted.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
-        self.stats.frames += 1;
         self.last_rx_us = Some(now_us);
-        let Some((k, m)) = self.dbc.message_by_id(frame.id()) else {
-            self.stats.unknown_id += 1;
-            return;
-        };
-        let payload = frame.data().get(..m.len_bytes);
-        let (Some(payload), true) = (payload, m.accepts_len(frame.len())) else {
-            self.stats.wrong_length += 1;
-            return;
-        };
-        if let Some(checker) = self.checkers.get_mut(k).and_then(Option::as_mut) {
-            match checker.check(payload) {
-                E2eStatus::Ok | E2eStatus::Initial => {}
-                E2eStatus::WrongCrc | E2eStatus::Repeated | E2eStatus::WrongSequence => {
-                    self.stats.bad_e2e += 1;
-                    return;
-                }
-            }
-        }
-        let Some(values) = self.scratch.get_mut(..m.signals.len()) else {
-            return;
-        };
-        if m.decode(payload, values).is_err() {
-            self.stats.wrong_length += 1;
-            return;
-        }
-        let targets = self.targets.get(k).map_or(&[][..], Vec::as_slice);
-        for (v, t) in values.iter().zip(targets) {
-            if let Some(t) = t
-                && v.is_finite()
-                && let Some(slot) = self.values.get_mut(t.index)
-            {
-                *slot = Some((v - t.add) / t.scale);
+        self.net.handle_frame(frame, now_us);
+        // Nothing here sets inputs or logs events: drop what the core queued.
+        while self.net.poll_input().is_some() {}
+        while self.net.poll_event().is_some() {}
+        for d in self.net.poll_decoded() {
+            let Some(t) = self
+                .targets
+                .get(d.message)
+                .and_then(|m| m.get(d.signal))
+                .copied()
+                .flatten()
+            else {
+                continue;
+            };
+            if let Some(slot) = self.values.get_mut(t.index) {
+                *slot = Some(d.value);
                 if let Some(g) = t.group
-                    && t.filler != Some(*v)
+                    && t.filler != Some(d.dbc_value)
                 {
                     self.groups_seen = self.groups_seen.max(g + 1);
                 }
             }
         }
-        self.stats.decoded += 1;
     }
 
     /// The last value received for `signal`; `None` before any frame carried it
@@ -213,18 +162,18 @@ impl Monitor {
         self.last_rx_us
     }
 
-    /// Counters so far.
+    /// Counters so far: `rx_frames` given, `rx_used` decoded, the rest by why
+    /// they were not (the bridge's counters).
     #[must_use]
-    pub fn stats(&self) -> &MonitorStats {
-        &self.stats
+    pub fn stats(&self) -> &NetStats {
+        self.net.stats()
     }
 }
 
-/// Where a binding's decoded value goes: its `sim` signal, else the catalogue
-/// signal named like its `input` (a real VCU's `vcu.power_request_w`), else
-/// nowhere.
+/// Where a binding's decoded value goes: its signal (an input named after a
+/// signal lands there too, a real VCU's `vcu.power_request_w`), else nowhere.
 fn target(cat: &Catalogue, b: &Binding) -> Option<Target> {
-    let signal = b.sim.or_else(|| cat.find(b.input?.name()))?;
+    let signal = b.signal?;
     Some(Target {
         index: position(cat, signal)?,
         group: match signal {
@@ -232,8 +181,6 @@ fn target(cat: &Catalogue, b: &Binding) -> Option<Target> {
             Signal::Scalar(_) => None,
         },
         filler: None,
-        scale: b.scale,
-        add: b.add,
     })
 }
 
@@ -279,19 +226,21 @@ mod tests {
     }
 
     #[test]
-    fn inputs_without_a_sim_land_on_the_signal_of_the_same_name() {
-        use evtwin_sim::Input;
+    fn inputs_land_on_the_signal_of_the_same_name_and_input_only_ones_nowhere() {
         let cat = Catalogue::new(1);
-        let only_input = |input| Binding {
-            input: Some(input),
-            scale: 0.001,
-            ..Binding::default()
+        let bound = |name: &str| {
+            let q = cat.quantity(name).unwrap();
+            Binding {
+                signal: q.signal,
+                input: q.input,
+                scale: 0.001,
+                ..Binding::default()
+            }
         };
-        let t = target(&cat, &only_input(Input::VcuPowerRequestW)).unwrap();
+        let t = target(&cat, &bound("vcu.power_request_w")).unwrap();
         let want = cat.find("vcu.power_request_w").unwrap();
         assert_eq!(t.index, position(&cat, want).unwrap());
-        assert!((t.scale - 0.001).abs() < 1e-12);
-        assert!(target(&cat, &only_input(Input::AuxExtraW)).is_none());
+        assert!(target(&cat, &bound("aux.extra_w")).is_none());
         assert!(target(&cat, &Binding::default()).is_none());
     }
 

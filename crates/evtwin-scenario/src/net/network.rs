@@ -1,6 +1,18 @@
-//! The network as the twin plays it, without I/O: which frames are due, what
-//! they carry, and what received frames do to the plant. Time and frames are
-//! passed in; the I/O loop ([`super::bridge`]) moves them.
+//! The network as the twin plays it, without I/O and without the twin: frames
+//! and time in, frames, input changes and events out (quinn-proto's shape).
+//!
+//! Call order, for whoever drives it (the [`crate::Runner`]):
+//! - [`Network::poll_timeout`]: when it next wants to be called;
+//! - [`Network::handle_frame`] for each received frame, then
+//!   [`Network::poll_input`] until `None` (the decoded values of real nodes, to
+//!   set on the twin at once);
+//! - [`Network::poll_transmit`] at a frame's deadline, with the present values;
+//! - [`Network::handle_timeout`] at the end of each step (message timeouts),
+//!   then [`Network::poll_input`] again;
+//! - [`Network::poll_event`] until `None`, for the log.
+//!
+//! The attach-mode monitor ([`super::Monitor`]) is the same core with every
+//! node real ([`Network::observe`]): one frame intake, one set of counters.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +21,52 @@ use evtwin_can::dbc::Dbc;
 use evtwin_can::e2e::{E2eChecker, E2eStatus};
 use evtwin_can::frame::fd_length_for;
 use evtwin_can::schedule::Schedule;
-use evtwin_sim::Twin;
+use evtwin_sim::{Input, Signal, Twin};
 
-use super::plan::{Plan, Role};
+use super::plan::{Binding, Plan, Role};
+
+/// Where the values of simulated signals come from when frames are encoded.
+pub trait Values {
+    /// The present value of `signal` (NaN: none, the DBC start value is sent).
+    fn value(&self, signal: Signal) -> f64;
+}
+
+impl Values for Twin {
+    fn value(&self, signal: Signal) -> f64 {
+        self.read(signal)
+    }
+}
+
+/// What the network asks of the plant: a real node's value, or the BMS's view
+/// of the bus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputChange {
+    /// Set `input` to `value` (decoded from a real node's frame).
+    Set {
+        /// The input.
+        input: Input,
+        /// Its value, in the input's unit.
+        value: f64,
+    },
+    /// A message the BMS listens to timed out (true), or every timed-out
+    /// message is back (false).
+    CommLost(bool),
+}
+
+/// One DBC signal decoded from a frame, in observe mode ([`Network::observe`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decoded {
+    /// Index of the message in the DBC.
+    pub message: usize,
+    /// Index of the signal in its message.
+    pub signal: usize,
+    /// The physical value in the DBC's unit.
+    pub dbc_value: f64,
+    /// The value in the twin's unit: (DBC value − add) / scale.
+    pub value: f64,
+    /// What the mapping binds it to.
+    pub binding: Binding,
+}
 
 /// Counters of what crossed the bus, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -36,8 +91,25 @@ pub struct NetStats {
     pub unplayed: u64,
     /// Consumed messages that went silent past their timeout.
     pub timeouts: u64,
+    /// Decoded values a real node sent that its input does not take (a
+    /// discrete input's unknown state, an infinite value): not used.
+    pub implausible: u64,
     /// Signal values clamped to their DBC range when encoding.
     pub clamped: u64,
+}
+
+impl NetStats {
+    /// Frames that failed their E2E check (CRC or counter).
+    #[must_use]
+    pub fn bad_e2e(&self) -> u64 {
+        self.bad_crc + self.bad_counter
+    }
+
+    /// Received frames not used, whatever the reason.
+    #[must_use]
+    pub fn rejected(&self) -> u64 {
+        self.rx_frames - self.rx_used
+    }
 }
 
 /// Something worth a line in the bridge's log.
@@ -101,7 +173,11 @@ pub struct Network {
     schedule: Schedule<usize>,
     state: Vec<State>,
     stats: NetStats,
-    events: Vec<NetEvent>,
+    events: std::collections::VecDeque<NetEvent>,
+    inputs: std::collections::VecDeque<InputChange>,
+    /// Observe mode: every decoded signal is kept for [`Network::poll_decoded`].
+    observe: bool,
+    decoded: Vec<Decoded>,
     values: Vec<f64>,
     due: Vec<usize>,
     /// Clamp counts by (message, signal) index.
@@ -151,12 +227,29 @@ impl Network {
             schedule,
             state,
             stats: NetStats::default(),
-            events: Vec::new(),
+            events: std::collections::VecDeque::new(),
+            inputs: std::collections::VecDeque::new(),
+            observe: false,
+            decoded: Vec::new(),
             values: vec![f64::NAN; widest],
             due: Vec::new(),
             clamped: BTreeMap::new(),
             start_us,
         }
+    }
+
+    /// The network watched rather than played: every message counts as sent
+    /// by a real node, nothing is scheduled, and every bound signal a frame
+    /// carries is kept for [`Network::poll_decoded`] (the attach-mode monitor).
+    #[must_use]
+    pub fn observe(dbc: Dbc, mut plan: Plan) -> Self {
+        for m in &mut plan.messages {
+            m.role = Role::Real;
+            m.timeout_us = None;
+        }
+        let mut net = Self::new(dbc, plan, 0);
+        net.observe = true;
+        net
     }
 
     /// The plan being played.
@@ -175,6 +268,28 @@ impl Network {
     #[must_use]
     pub fn next_due_us(&self) -> Option<u64> {
         self.schedule.next_due_us()
+    }
+
+    /// When the network next wants [`Network::poll_transmit`] or
+    /// [`Network::handle_timeout`], µs: the next frame due or the next
+    /// consumed message's deadline.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let deadlines = self
+            .plan
+            .messages
+            .iter()
+            .zip(&self.state)
+            .filter(|(m, s)| {
+                m.role == Role::Real
+                    && !s.timed_out
+                    && !(s.last_rx_us.is_none() && s.missing_reported)
+            })
+            .filter_map(|(m, s)| {
+                // Noticed the first time it is checked after the timeout has passed.
+                Some(s.last_rx_us.unwrap_or(self.start_us) + m.timeout_us? + 1)
+            });
+        self.next_due_us().into_iter().chain(deadlines).min()
     }
 
     /// Counters so far.
@@ -196,25 +311,35 @@ impl Network {
             .collect()
     }
 
-    /// Events since the last call.
-    pub fn drain_events(&mut self) -> std::vec::Drain<'_, NetEvent> {
-        self.events.drain(..)
+    /// The next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<NetEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next input change, in the order the frames brought them.
+    pub fn poll_input(&mut self) -> Option<InputChange> {
+        self.inputs.pop_front()
+    }
+
+    /// Observe mode: the signals decoded since the last call, in frame order.
+    pub fn poll_decoded(&mut self) -> std::vec::Drain<'_, Decoded> {
+        self.decoded.drain(..)
     }
 
     fn event(&mut self, e: NetEvent) {
         if self.events.len() < MAX_EVENTS {
-            self.events.push(e);
+            self.events.push_back(e);
         }
     }
 
-    /// Appends to `out` every frame due at `now_us`, encoded from the twin's
-    /// present values.
-    pub fn poll_transmit(&mut self, now_us: u64, twin: &Twin, out: &mut Vec<Frame>) {
+    /// Appends to `out` every frame due at `now_us`, encoded from the present
+    /// `values` (the twin's signals).
+    pub fn poll_transmit(&mut self, now_us: u64, values: &dyn Values, out: &mut Vec<Frame>) {
         let mut due = std::mem::take(&mut self.due);
         due.clear();
         self.schedule.pop_due(now_us, &mut due);
         for &k in &due {
-            if let Some(f) = self.encode(k, twin) {
+            if let Some(f) = self.encode(k, values) {
                 out.push(f);
                 self.stats.tx_frames += 1;
             }
@@ -222,7 +347,7 @@ impl Network {
         self.due = due;
     }
 
-    fn encode(&mut self, k: usize, twin: &Twin) -> Option<Frame> {
+    fn encode(&mut self, k: usize, source: &dyn Values) -> Option<Frame> {
         let pm = &self.plan.messages[k];
         let m = &self.dbc.messages()[pm.dbc_index];
         let st = &mut self.state[k];
@@ -235,8 +360,8 @@ impl Network {
         let values = &mut self.values[..m.signals.len()];
         for &i in present {
             let b = &pm.bindings[i];
-            values[i] = match (b.sim, b.value) {
-                (Some(s), _) => twin.read(s) * b.scale + b.add,
+            values[i] = match (b.signal, b.value) {
+                (Some(s), _) => source.value(s) * b.scale + b.add,
                 (None, Some(c)) => c,
                 (None, None) => f64::NAN,
             };
@@ -275,9 +400,10 @@ impl Network {
         }
     }
 
-    /// Handles a received frame at `now_us`: frames of real nodes feed the twin's
-    /// inputs; everything else is counted.
-    pub fn handle_frame(&mut self, frame: &Frame, now_us: u64, twin: &mut Twin) {
+    /// Handles a received frame at `now_us`: the values that frames of real
+    /// nodes carry become input changes ([`Network::poll_input`]); everything
+    /// else is counted.
+    pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
         self.stats.rx_frames += 1;
         let reject = |this: &mut Self, why: &'static str| {
             // Counted always; described while there is room for events.
@@ -296,10 +422,11 @@ impl Network {
         };
         let pm = &self.plan.messages[k];
         let m = &self.dbc.messages()[pm.dbc_index];
-        if !m.accepts_len(frame.len()) {
+        let payload = frame.data().get(..m.len_bytes);
+        let (Some(payload), true) = (payload, m.accepts_len(frame.len())) else {
             self.stats.wrong_length += 1;
             return reject(self, "wrong length");
-        }
+        };
         match pm.role {
             Role::Simulated => {
                 self.stats.unexpected += 1;
@@ -314,7 +441,7 @@ impl Network {
         let st = &mut self.state[k];
         if let Some(checker) = st.checker.as_mut() {
             // Over the DBC length: an FD frame may carry padding after it.
-            match checker.check(&frame.data()[..m.len_bytes]) {
+            match checker.check(payload) {
                 E2eStatus::Ok | E2eStatus::Initial => {}
                 E2eStatus::WrongCrc => {
                     self.stats.bad_crc += 1;
@@ -327,13 +454,30 @@ impl Network {
             }
         }
         let values = &mut self.values[..m.signals.len()];
-        // The length was checked above, so decoding cannot fail.
-        let _ = m.decode(frame.data(), values);
-        for (v, b) in values.iter().zip(&pm.bindings) {
-            if let Some(input) = b.input
-                && v.is_finite()
-            {
-                twin.set_input(input, (v - b.add) / b.scale);
+        if m.decode(payload, values).is_err() {
+            self.stats.wrong_length += 1;
+            return reject(self, "wrong length");
+        }
+        for (i, (v, b)) in values.iter().zip(&pm.bindings).enumerate() {
+            if !v.is_finite() {
+                continue;
+            }
+            let value = (v - b.add) / b.scale;
+            if let Some(input) = b.input {
+                if input.accepts(value) {
+                    self.inputs.push_back(InputChange::Set { input, value });
+                } else {
+                    self.stats.implausible += 1;
+                }
+            }
+            if self.observe && b.signal.is_some() {
+                self.decoded.push(Decoded {
+                    message: k,
+                    signal: i,
+                    dbc_value: *v,
+                    value,
+                    binding: *b,
+                });
             }
         }
         self.stats.rx_used += 1;
@@ -346,15 +490,20 @@ impl Network {
                 at_us: now_us,
             });
             if !self.state.iter().any(|s| s.timed_out) {
-                twin.set_comm_lost(false);
+                self.set_comm_lost(false);
             }
         }
     }
 
-    /// Raises the communication fault for consumed messages silent past their
-    /// timeout after their first frame (deadline monitoring starts at the first
-    /// reception, so a real ECU may start after the twin).
-    pub fn check_timeouts(&mut self, now_us: u64, twin: &mut Twin) {
+    fn set_comm_lost(&mut self, lost: bool) {
+        self.inputs.push_back(InputChange::CommLost(lost));
+    }
+
+    /// Raises the communication fault ([`InputChange::CommLost`]) for consumed
+    /// messages silent past their timeout after their first frame (deadline
+    /// monitoring starts at the first reception, so a real ECU may start after
+    /// the twin).
+    pub fn handle_timeout(&mut self, now_us: u64) {
         for k in 0..self.plan.messages.len() {
             let pm = &self.plan.messages[k];
             let (Role::Real, Some(timeout)) = (pm.role, pm.timeout_us) else {
@@ -388,7 +537,7 @@ impl Network {
                     faulted,
                 });
                 if faulted {
-                    twin.set_comm_lost(true);
+                    self.set_comm_lost(true);
                 }
             }
         }

@@ -25,10 +25,12 @@ pub enum Role {
 }
 
 /// Where one DBC signal's value comes from (simulated sender) or goes to (real).
+/// The mapping names one quantity; `signal` and `input` are what the twin has
+/// under that name.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Binding {
-    /// Twin signal encoded when simulated.
-    pub sim: Option<Signal>,
+    /// Twin signal encoded when simulated (and shown by a monitor).
+    pub signal: Option<Signal>,
     /// A constant encoded when simulated.
     pub value: Option<f64>,
     /// Twin input fed when real.
@@ -212,14 +214,21 @@ fn bind(
 ) -> Result<(), FileError> {
     let at = |msg: String| FileError::at_path(src, &toml_path!["signals", key], msg);
     let full = match raw {
-        RawBinding::Sim(s) => RawFull {
-            sim: Some(s.clone()),
+        RawBinding::Name(s) => RawFull {
+            signal: Some(s.clone()),
             ..RawFull::default()
         },
         RawBinding::Full(f) => f.clone(),
     };
-    if full.sim.is_some() && full.value.is_some() {
-        return Err(at("give `sim` or `value`, not both".into()));
+    if let Some(old) = full.sim.as_ref().or(full.input.as_ref()) {
+        return Err(at(format!(
+            "`sim` and `input` are gone: name the twin quantity once, `signal = \"{old}\"` \
+             (an input is named after the signal it overrides, e.g. `bms.ccl_a`); the sender's \
+             role decides the direction"
+        )));
+    }
+    if full.signal.is_some() == full.value.is_some() {
+        return Err(at("give `signal` or `value` (one of them)".into()));
     }
     let scale = full.scale.unwrap_or(1.0);
     let add = full.add.unwrap_or(0.0);
@@ -228,71 +237,60 @@ fn bind(
             "scale = {scale} and add = {add} must be finite, scale not 0"
         )));
     }
-    let one = |dbc_key: &str,
-               sim: Option<&str>,
-               input: Option<&str>|
-     -> Result<Option<(usize, usize, Binding)>, String> {
-        let Some((msg_name, sig_name)) = dbc_key.split_once('.') else {
-            return Err(format!("`{dbc_key}` is not `Message.Signal`"));
-        };
-        let Some((k, m)) = dbc.message_by_name(msg_name) else {
-            return Err(format!("`{msg_name}` is not a message of the DBC"));
-        };
-        let Some(s) = m.signal_index(sig_name) else {
-            return Ok(None);
-        };
-        let sim =
-            match sim {
-                Some(name) => Some(cat.find(name).ok_or_else(|| {
-                    format!("`{name}` is not a twin signal (see `evtwin signals`)")
-                })?),
-                None => None,
+    let one =
+        |dbc_key: &str, name: Option<&str>| -> Result<Option<(usize, usize, Binding)>, String> {
+            let Some((msg_name, sig_name)) = dbc_key.split_once('.') else {
+                return Err(format!("`{dbc_key}` is not `Message.Signal`"));
             };
-        let input = match input {
-            Some(name) => Some(Input::from_name(name).ok_or_else(|| {
-                let all: Vec<&str> = Input::ALL.iter().map(|i| i.name()).collect();
-                format!("`{name}` is not a twin input ({})", all.join(", "))
-            })?),
-            None => None,
+            let Some((k, m)) = dbc.message_by_name(msg_name) else {
+                return Err(format!("`{msg_name}` is not a message of the DBC"));
+            };
+            let Some(s) = m.signal_index(sig_name) else {
+                return Ok(None);
+            };
+            let (signal, input) = match name {
+                Some(name) => {
+                    let q = cat.quantity(name).ok_or_else(|| {
+                        format!("`{name}` is not a twin signal or input (see `evtwin signals`)")
+                    })?;
+                    (q.signal, q.input)
+                }
+                None => (None, None),
+            };
+            Ok(Some((
+                k,
+                s,
+                Binding {
+                    signal,
+                    value: full.value,
+                    input,
+                    scale,
+                    add,
+                },
+            )))
         };
-        Ok(Some((
-            k,
-            s,
-            Binding {
-                sim,
-                value: full.value,
-                input,
-                scale,
-                add,
-            },
-        )))
-    };
     let mut bound = 0;
     if key.contains("{i") {
         for i in 0..1024 {
             let dbc_key =
                 expand(key, i).ok_or_else(|| at(format!("`{key}`: use `{{i}}` or `{{i:0N}}`")))?;
-            let sim = full
-                .sim
+            let name = full
+                .signal
                 .as_deref()
                 .map(|s| expand(s, i).unwrap_or_else(|| s.to_owned()));
             // Groups the pack lacks: the DBC signal stays at its start value.
-            if let Some(name) = &sim
+            if let Some(name) = &name
                 && cat.find(name).is_none()
                 && name.starts_with("cell[")
             {
                 continue;
             }
-            if let Some((k, s, b)) =
-                one(&dbc_key, sim.as_deref(), full.input.as_deref()).map_err(at)?
-            {
+            if let Some((k, s, b)) = one(&dbc_key, name.as_deref()).map_err(at)? {
                 messages[k].bindings[s] = b;
                 bound += 1;
             }
         }
-    } else if let Some((k, s, b)) =
-        one(key, full.sim.as_deref(), full.input.as_deref()).map_err(at)?
-    {
+    } else if let Some((k, s, b)) = one(key, full.signal.as_deref()).map_err(at)? {
         messages[k].bindings[s] = b;
         bound += 1;
     }
@@ -318,7 +316,7 @@ fn mux_cycle(m: &Message, bindings: &[Binding]) -> Vec<u64> {
         bindings
             .iter()
             .enumerate()
-            .any(|(k, b)| (b.sim.is_some() || b.value.is_some()) && m.is_present(k, values))
+            .any(|(k, b)| (b.signal.is_some() || b.value.is_some()) && m.is_present(k, values))
     };
     let used: Vec<u64> = all
         .iter()

@@ -8,7 +8,7 @@
 
 mod session;
 
-pub use session::{ChargeStep, Phase, Session};
+pub use session::{ChargeStep, Phase, PhaseControl, Session};
 
 /// A DC charger.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,8 @@ pub enum ChargeEnd {
     Full,
     /// The station cannot charge this pack (voltage range).
     Incompatible,
+    /// The charge protocol (or whoever drives the session's phases) aborted it.
+    Aborted,
 }
 
 impl ChargeEnd {
@@ -62,6 +64,7 @@ impl ChargeEnd {
             Self::Duration => "duration",
             Self::Full => "full",
             Self::Incompatible => "incompatible",
+            Self::Aborted => "aborted",
         }
     }
 }

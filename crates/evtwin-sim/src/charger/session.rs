@@ -56,10 +56,25 @@ impl Phase {
     }
 }
 
+/// Who moves a session through its setup phases (plug-in, handshake,
+/// insulation test, precharge, unplug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PhaseControl {
+    /// The built-in durations of the station (`plug_in_s`, `handshake_s`, …).
+    #[default]
+    Timed,
+    /// A protocol holds the session in its present setup phase.
+    Hold,
+    /// A protocol ends the present setup phase now: the session moves to the
+    /// next one at the next step (held, this advances one phase per step).
+    Advance,
+}
+
 /// One connection of a car to a station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     station: Station,
+    control: PhaseControl,
     phase: Phase,
     phase_s: f64,
     current_a: f64,
@@ -109,6 +124,7 @@ impl Session {
                 end: ChargeEnd::Duration,
             },
             station,
+            control: PhaseControl::Timed,
             phase: Phase::PlugIn,
             phase_s: 0.0,
             current_a: 0.0,
@@ -129,6 +145,17 @@ impl Session {
     #[must_use]
     pub fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Hands the setup phases to a protocol (or back to the built-in timing).
+    pub fn set_control(&mut self, control: PhaseControl) {
+        self.control = control;
+    }
+
+    /// Who moves the setup phases now.
+    #[must_use]
+    pub fn control(&self) -> PhaseControl {
+        self.control
     }
 
     /// Whether the station's voltage range covers the pack's open-circuit voltage.
@@ -181,7 +208,11 @@ impl Session {
             _ => None,
         };
         if let Some((next, after_s)) = timed {
-            self.advance(next, after_s);
+            match self.control {
+                PhaseControl::Timed => self.advance(next, after_s),
+                PhaseControl::Hold => {}
+                PhaseControl::Advance => self.advance(next, 0.0),
+            }
         }
         let st = &self.station;
         let phase = self.phase;

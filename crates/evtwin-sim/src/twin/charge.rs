@@ -3,7 +3,7 @@
 //! bounded by what the pack's BMS accepts and by the station's ratings.
 
 use super::{FaultCode, Twin};
-use crate::charger::{ChargeEnd, Phase, Session};
+use crate::charger::{ChargeEnd, Phase, PhaseControl, Session};
 use crate::route::LegKind;
 use crate::signals::Input;
 
@@ -49,15 +49,16 @@ impl Twin {
         let Some(mut session) = self.session.take() else {
             unreachable!("the session was opened above");
         };
+        self.apply_phase_request(&mut session);
         let op = self.pack.operating_point();
         let load = self.aux_power(ambient_c);
         let limits = self.limits(&op);
         // What the pack accepts: cell voltage, C-rate and the BMS's limit (in
-        // `limits.charge_a`), its power rating, and a charger controller's setpoint.
+        // `limits.charge_limit_a`), its power rating, and a charger controller's setpoint.
         let pack_limit_a = limits
-            .charge_a
+            .charge_limit_a
             .min(op.charge_current_for_power(limits.charge_w))
-            .min(self.inputs.cap(Input::ChargerCurrentSetpointA));
+            .min(cap(self.real_input(Input::ChargerCurrentSetpointA)));
         let step = session.step(&op, pack_limit_a, load.total_w, dt);
         // While the station delivers it feeds the auxiliaries; otherwise the pack does.
         let pack_current = if step.phase.delivering() {
@@ -118,6 +119,30 @@ impl Twin {
             self.end_session(end);
         }
         done
+    }
+}
+
+/// An input as an upper bound (unset: no bound).
+fn cap(v: f64) -> f64 {
+    if v.is_nan() { f64::INFINITY } else { v }
+}
+
+impl Twin {
+    /// A real charger controller's phase request (`charger.phase_request`):
+    /// none leaves the session to its built-in timing; hold and advance hand its
+    /// setup phases to the protocol; abort stops it.
+    fn apply_phase_request(&self, session: &mut Session) {
+        let request = self.real_input(Input::ChargerPhaseRequest);
+        let control = match request {
+            1.0 => PhaseControl::Hold,
+            2.0 => PhaseControl::Advance,
+            3.0 => {
+                session.stop(ChargeEnd::Aborted);
+                PhaseControl::Timed
+            }
+            _ => PhaseControl::Timed,
+        };
+        session.set_control(control);
     }
 }
 

@@ -5,7 +5,6 @@
 use super::{FaultCode, Status, Twin};
 use crate::bms::{BmsFault, ContactorState, Sensors, Severity};
 use crate::route::LegKind;
-use crate::signals::Input;
 use crate::thermal::ThermalSituation;
 
 /// A fault put into the plant or its sensors from outside (a test, a fault panel,
@@ -131,26 +130,23 @@ impl Twin {
         !parked && self.status == Status::Running
     }
 
-    /// The VCU's contactor request: a real VCU's (an input) when set, else the car
-    /// being on.
-    pub(super) fn hv_wanted(&self) -> bool {
-        let real = self.inputs.get(Input::VcuContactorRequest);
-        if real.is_nan() {
-            self.car_on()
+    /// The VCU's decisions now: the twin's own VCU, or a real one's inputs
+    /// where it has sent them.
+    pub(super) fn vcu(&self) -> crate::vcu::VcuCommand {
+        let situation = crate::vcu::VcuSituation {
+            car_on: self.car_on(),
+            charging: self.session.is_some(),
+        };
+        if self.real.vcu {
+            crate::vcu::real(situation, |i| self.inputs.get(i))
         } else {
-            real >= 0.5
+            crate::vcu::simulated(situation)
         }
     }
 
-    /// The VCU's mode: 0 off, 1 drive, 2 charge.
-    pub(super) fn vcu_mode(&self) -> f64 {
-        if self.session.is_some() {
-            2.0
-        } else if self.car_on() {
-            1.0
-        } else {
-            0.0
-        }
+    /// The VCU's contactor request.
+    pub(super) fn hv_wanted(&self) -> bool {
+        self.vcu().contactor_request
     }
 
     /// Tells the BMS whether a node it listens to has timed out on the bus (the

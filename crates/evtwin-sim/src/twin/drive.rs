@@ -38,8 +38,10 @@ pub(super) struct Flows {
 /// The pack's limits this step, inputs included.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Limits {
-    pub discharge_a: f64,
-    pub charge_a: f64,
+    /// `pack.discharge_limit_a`.
+    pub discharge_limit_a: f64,
+    /// `pack.charge_limit_a`.
+    pub charge_limit_a: f64,
     pub discharge_w: f64,
     pub charge_w: f64,
 }
@@ -71,22 +73,29 @@ impl Twin {
     pub(super) fn limits(&self, op: &OperatingPoint) -> Limits {
         let spec = &self.cfg.pack;
         let bms = self.bms.output();
-        let discharge_a = op
+        let discharge_limit_a = op
             .discharge_limit_a
-            .min(bms.dcl_a)
-            .min(self.inputs.cap(Input::BmsDischargeLimitA));
-        let charge_a = op
+            .min(self.bms_limit_a(Input::BmsDclA, bms.dcl_a));
+        let charge_limit_a = op
             .charge_limit_a
-            .min(bms.ccl_a)
-            .min(self.inputs.cap(Input::BmsChargeLimitA));
+            .min(self.bms_limit_a(Input::BmsCclA, bms.ccl_a));
         Limits {
-            discharge_a,
-            charge_a,
+            discharge_limit_a,
+            charge_limit_a,
             discharge_w: op
-                .max_discharge_power_w(discharge_a)
+                .max_discharge_power_w(discharge_limit_a)
                 .min(spec.max_discharge_power_w),
-            charge_w: op.max_charge_power_w(charge_a).min(spec.max_charge_power_w),
+            charge_w: op
+                .max_charge_power_w(charge_limit_a)
+                .min(spec.max_charge_power_w),
         }
+    }
+
+    /// A BMS current limit in force: a real BMS's (`input`) once it has sent
+    /// one, replacing the simulated BMS's `own_a`.
+    pub(super) fn bms_limit_a(&self, input: Input, own_a: f64) -> f64 {
+        let real = self.real_input(input);
+        if real.is_nan() { own_a } else { real }
     }
 
     /// Auxiliary load with the car on and HV up: base load, cabin HVAC, the pack's
@@ -98,8 +107,7 @@ impl Twin {
         let aux = &self.cfg.vehicle.aux;
         let hvac_w = aux.hvac_w(ambient_c);
         let thermal_w = self.thermal_cmd.electric_w;
-        let extra = self.inputs.get(Input::AuxExtraW);
-        let extra = if extra.is_nan() { 0.0 } else { extra };
+        let extra = self.vcu().aux_extra_w;
         AuxLoad {
             total_w: aux.base_w + hvac_w + thermal_w + extra,
             hvac_w,
@@ -122,7 +130,7 @@ impl Twin {
             .vehicle
             .powertrain
             .max_speed_mps
-            .min(self.inputs.cap(Input::DriverSpeedCapMps));
+            .min(self.vcu().speed_cap_mps);
         match &self.cfg.route.legs()[index].kind {
             LegKind::Cruise {
                 distance_m,
@@ -276,7 +284,7 @@ impl Twin {
         let limits = self.limits(&op);
         // A real VCU's power request bounds traction.
         let elec_avail = (limits.discharge_w - aux_w)
-            .min(self.inputs.cap(Input::VcuPowerRequestW))
+            .min(self.vcu().power_cap_w)
             .max(0.0);
         let wheel_max = pt
             .motor_peak_power_w

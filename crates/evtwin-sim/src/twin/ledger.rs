@@ -1,4 +1,4 @@
-//! Cumulative energy flows and the running statistics of a run.
+//! Cumulative energy flows, and what kind of step the last one was.
 
 use super::Twin;
 
@@ -43,84 +43,33 @@ pub struct Ledger {
     pub thermal_j: f64,
 }
 
-/// Running statistics for the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Stats {
-    /// Distance driven, m.
-    pub distance_m: f64,
-    /// Steps spent on driving legs.
-    pub driving_steps: u64,
-    /// Net terminal energy while not charging, J.
-    pub off_charger_terminal_j: f64,
-    /// Net chemical energy while not charging (cell losses and balancing
-    /// included), J.
-    pub off_charger_chemical_j: f64,
-    /// Terminal energy on driving legs, J.
-    pub driving_terminal_j: f64,
-    /// Lowest pack SOC, 0…1.
-    pub soc_min: f64,
-    /// Highest discharge power at the terminals, W.
-    pub peak_discharge_w: f64,
-    /// Highest charge power into the terminals while driving (regen), W.
-    pub peak_regen_w: f64,
-    /// Hottest group temperature seen, °C.
-    pub peak_temp_c: f64,
-    /// Group that was hottest.
-    pub peak_temp_group: usize,
-    /// When, s.
-    pub peak_temp_time_s: f64,
-    /// Steps during which the driver could not follow the target.
-    pub trace_miss_steps: u64,
-    /// Separate spells of trace miss.
-    pub trace_miss_spells: u32,
-    /// Steps during which motor or battery limits cut the acceleration.
-    pub limited_steps: u64,
-    /// Highest charge current over the plating / dendrite limit.
-    pub plating_ratio_max: f64,
-    /// Steps charged above the plating / dendrite limit.
-    pub plating_over_steps: u64,
+/// What kind of step the last one was (for run statistics, kept outside the
+/// twin: see `evtwin_sim::stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // independent facts of one step
+pub struct StepFlags {
+    /// It was on a driving leg (cruise or cycle).
+    pub driving: bool,
+    /// A charger was connected.
+    pub charging: bool,
+    /// The driver could not follow the target.
+    pub trace_miss: bool,
+    /// Motor or battery limits cut the acceleration.
+    pub limited: bool,
 }
 
 impl Twin {
-    pub(super) fn update_stats(&mut self) {
-        let dt = self.cfg.step_s;
+    /// Notes what this step was, for observers ([`Twin::last_step`]), and
+    /// raises the depletion fault.
+    pub(super) fn end_of_step(&mut self) {
         let last = *self.pack.last();
-        let driving = self.cfg.route.legs()[self.progress.leg].is_driving();
         let charging = self.flows.charging;
-        let s = &mut self.stats;
-        s.distance_m = self.position_m;
-        if !charging {
-            s.off_charger_terminal_j += last.energy.terminal_j;
-            s.off_charger_chemical_j += last.energy.chemical_j;
-        }
-        if driving {
-            s.driving_steps += 1;
-            s.driving_terminal_j += last.energy.terminal_j;
-            s.peak_regen_w = s.peak_regen_w.max(-last.power_w);
-        }
-        s.soc_min = s.soc_min.min(last.soc);
-        s.peak_discharge_w = s.peak_discharge_w.max(last.power_w);
-        let ratio = self.pack.plating_ratio();
-        s.plating_ratio_max = s.plating_ratio_max.max(ratio);
-        if ratio > 1.0 {
-            s.plating_over_steps += 1;
-        }
-        let temp_max_c = self.pack.temp_max_c();
-        if temp_max_c > s.peak_temp_c {
-            s.peak_temp_c = temp_max_c;
-            s.peak_temp_group = self.pack.temp_max().1;
-            s.peak_temp_time_s = self.steps as f64 * dt;
-        }
-        if self.flows.trace_miss {
-            if !self.was_missing {
-                s.trace_miss_spells += 1;
-            }
-            s.trace_miss_steps += 1;
-        }
-        self.was_missing = self.flows.trace_miss;
-        if self.flows.limited {
-            s.limited_steps += 1;
-        }
+        self.last_step = StepFlags {
+            driving: self.cfg.route.legs()[self.progress.leg].is_driving(),
+            charging,
+            trace_miss: self.flows.trace_miss,
+            limited: self.flows.limited,
+        };
         let soc_min = self.cfg.vehicle.soc_min;
         let car_on = !matches!(
             self.cfg.route.legs()[self.progress.leg].kind,

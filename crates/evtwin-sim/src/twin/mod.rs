@@ -16,11 +16,11 @@ use crate::driver::{Driver, DriverSpec};
 use crate::pack::{Pack, PackError, PackInit, PackSpec};
 use crate::rng::Rng;
 use crate::route::{LegKind, Route};
-use crate::signals::{Catalogue, Input};
+use crate::signals::{Catalogue, Input, RealNodes};
 use crate::thermal::{ThermalCommand, ThermalControlSpec, ThermalController};
 use crate::vehicle::{BodySpec, PowertrainSpec};
 pub use control::{Injection, InjectionError};
-pub use ledger::{Ledger, Stats};
+pub use ledger::{Ledger, StepFlags};
 
 /// The car apart from its pack.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,12 +183,6 @@ impl Inputs {
     fn get(&self, input: Input) -> f64 {
         self.values[input as usize]
     }
-
-    /// The input as an upper bound (unset: no bound).
-    fn cap(&self, input: Input) -> f64 {
-        let v = self.get(input);
-        if v.is_nan() { f64::INFINITY } else { v }
-    }
 }
 
 /// Route progress.
@@ -215,16 +209,17 @@ pub struct Twin {
     inputs: Inputs,
     flows: drive::Flows,
     ledger: Ledger,
-    stats: Stats,
+    last_step: StepFlags,
     events: Vec<Event>,
     status: Status,
-    was_missing: bool,
     bms: Bms,
     thermal: ThermalController,
     thermal_cmd: ThermalCommand,
     injected: control::Injected,
     /// A node the BMS listens to timed out on the bus.
     comm_lost: bool,
+    /// The controllers played by real ECUs.
+    real: RealNodes,
     /// Steps per controller tick.
     tick_steps: u64,
     /// The pack is currently unable to power the car (a `no_power` episode).
@@ -292,13 +287,12 @@ impl Twin {
             },
             flows: drive::Flows::default(),
             ledger: Ledger::default(),
-            stats: Stats::default(),
+            last_step: StepFlags::default(),
             events: vec![Event::LegStarted {
                 index: 0,
                 time_s: 0.0,
             }],
             status: Status::Running,
-            was_missing: false,
             step_us,
             stall_steps: 0,
             pending: Vec::new(),
@@ -307,13 +301,12 @@ impl Twin {
             thermal_cmd: ThermalCommand::default(),
             injected: control::Injected::default(),
             comm_lost: false,
+            real: RealNodes::default(),
             tick_steps,
             sensor_buf: (Vec::new(), Vec::new()),
             no_power: false,
             cfg,
         };
-        twin.stats.soc_min = twin.pack.soc();
-        twin.stats.peak_temp_c = twin.pack.temp_max_c();
         twin.flows.ambient_c = twin.ambient_c();
         let ambient = twin.ambient_c();
         twin.control_tick(ambient);
@@ -362,10 +355,16 @@ impl Twin {
         &self.ledger
     }
 
-    /// Running statistics for the summary.
+    /// What kind of step the last one was.
     #[must_use]
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    pub fn last_step(&self) -> StepFlags {
+        self.last_step
+    }
+
+    /// Distance driven, m.
+    #[must_use]
+    pub fn odometer_m(&self) -> f64 {
+        self.position_m
     }
 
     /// Takes the events raised since the last call.
@@ -373,9 +372,39 @@ impl Twin {
         self.events.drain(..)
     }
 
-    /// Sets an input (NaN clears it).
-    pub fn set_input(&mut self, input: Input, value: f64) {
+    /// Sets an input (NaN clears it). It takes effect while its node is real
+    /// ([`Twin::set_real_nodes`]). A value the input does not take (a discrete
+    /// input's unknown state, an infinite quantity) is refused: the input keeps
+    /// its value and this returns false.
+    pub fn set_input(&mut self, input: Input, value: f64) -> bool {
+        if !input.accepts(value) {
+            return false;
+        }
         self.inputs.values[input as usize] = value;
+        true
+    }
+
+    /// Declares which controllers are real ECUs: their inputs replace the twin's
+    /// own models of them (until a real node's first value arrives, the model
+    /// stands in).
+    pub fn set_real_nodes(&mut self, real: RealNodes) {
+        self.real = real;
+    }
+
+    /// The controllers played by real ECUs.
+    #[must_use]
+    pub fn real_nodes(&self) -> RealNodes {
+        self.real
+    }
+
+    /// An input as the plant uses it: its value when its node is real, else NaN
+    /// (the twin's model decides).
+    pub(super) fn real_input(&self, input: Input) -> f64 {
+        if self.real.contains(input.node()) {
+            self.inputs.get(input)
+        } else {
+            f64::NAN
+        }
     }
 
     /// The BMS.
@@ -450,7 +479,7 @@ impl Twin {
         if self.steps.is_multiple_of(self.tick_steps) {
             self.thermal_tick(ambient_c);
         }
-        self.update_stats();
+        self.end_of_step();
         self.stop_after_bms_fault();
         if !self.pack.last().current_a.is_finite() || !self.speed_mps.is_finite() {
             self.fault(

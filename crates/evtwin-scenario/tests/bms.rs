@@ -301,22 +301,18 @@ fn a_fast_charge_past_the_dendrite_limit_is_flagged() {
         chem.display()
     );
     let mut t = twin("ssb-sedan-800v", &body);
-    while t.step() == Status::Running {}
-    assert!(
-        t.stats().plating_ratio_max > 1.5,
-        "{}",
-        t.stats().plating_ratio_max
-    );
-    assert!(t.stats().plating_over_steps > 0);
+    let st = common::run_observed(&mut t);
+    assert!(st.plating_ratio_max > 1.5, "{}", st.plating_ratio_max);
+    assert!(st.plating_over_steps > 0);
     // With the default margin the BMS keeps it below 1.
     let mut t = twin(
         "ssb-sedan-800v",
         &body.replace("plating_margin = 2.0", "plating_margin = 0.9"),
     );
-    while t.step() == Status::Running {}
+    let st = common::run_observed(&mut t);
     assert!(
-        t.stats().plating_ratio_max <= 0.9 + 1e-9,
+        st.plating_ratio_max <= 0.9 + 1e-9,
         "{}",
-        t.stats().plating_ratio_max
+        st.plating_ratio_max
     );
 }

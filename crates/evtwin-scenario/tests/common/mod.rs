@@ -58,3 +58,16 @@ pub fn run(s: &Scenario, mut each: impl FnMut(&Twin)) -> Twin {
     assert_eq!(twin.status(), Status::Finished);
     twin
 }
+
+/// Runs `twin` to its end, observing every step; returns its run statistics.
+#[allow(dead_code)] // not every test file uses it
+pub fn run_observed(twin: &mut Twin) -> evtwin_sim::RunStats {
+    let mut stats = evtwin_sim::RunStats::new(twin);
+    loop {
+        let status = twin.step();
+        stats.observe(twin);
+        if status != Status::Running {
+            return stats;
+        }
+    }
+}

@@ -7,7 +7,7 @@
 mod common;
 
 use evtwin_sim::bms::{BmsFault, ContactorState};
-use evtwin_sim::{FaultCode, Input, Scalar, Signal, Status, Twin};
+use evtwin_sim::{FaultCode, Input, RealNodes, Scalar, Signal, Status, Twin};
 
 fn read(t: &Twin, s: Scalar) -> f64 {
     t.read(Signal::Scalar(s))
@@ -19,6 +19,10 @@ fn cruising() -> Twin {
          [[route]]\ncruise = { distance_km = 20, speed_kph = 60 }\n",
     );
     let mut t = Twin::new(s.config).unwrap();
+    t.set_real_nodes(RealNodes {
+        vcu: true,
+        ..RealNodes::default()
+    });
     for _ in 0..1000 {
         t.step();
     }

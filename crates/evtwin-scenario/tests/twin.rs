@@ -7,7 +7,8 @@
 mod common;
 
 use evtwin_sim::charger::ChargeEnd;
-use evtwin_sim::{Event, FaultCode, Input, Scalar, Signal, Status, Twin};
+use evtwin_sim::charger::Phase;
+use evtwin_sim::{Event, FaultCode, Input, RealNodes, Scalar, Signal, Status, Twin};
 
 fn read(t: &Twin, s: Scalar) -> f64 {
     t.read(Signal::Scalar(s))
@@ -38,21 +39,27 @@ fn a_real_bms_discharge_limit_bounds_the_pack_current() {
     let route = "[[route]]\ncruise = { distance_km = 5, speed_kph = 100 }\n";
     let mut free = twin(route, "");
     let mut capped = twin(route, "");
-    capped.set_input(Input::BmsDischargeLimitA, 60.0);
+    capped.set_real_nodes(RealNodes {
+        bms: true,
+        ..RealNodes::default()
+    });
+    capped.set_input(Input::BmsDclA, 60.0);
     let (mut peak_free, mut peak_capped) = (0.0_f64, 0.0_f64);
+    let mut limited = 0;
     for _ in 0..3000 {
         free.step();
         capped.step();
+        limited += u32::from(capped.last_step().limited);
         peak_free = peak_free.max(read(&free, Scalar::PackCurrentA));
         peak_capped = peak_capped.max(read(&capped, Scalar::PackCurrentA));
     }
     assert!(peak_free > 150.0, "{peak_free}");
     assert!(peak_capped <= 60.0 + 1e-9, "{peak_capped}");
     assert_eq!(read(&capped, Scalar::DischargeLimitA), 60.0);
-    assert!(capped.stats().limited_steps > 0);
+    assert!(limited > 0);
     // NaN clears the input.
-    capped.set_input(Input::BmsDischargeLimitA, f64::NAN);
-    assert!(capped.input(Input::BmsDischargeLimitA).is_nan());
+    capped.set_input(Input::BmsDclA, f64::NAN);
+    assert!(capped.input(Input::BmsDclA).is_nan());
 }
 
 #[test]
@@ -61,7 +68,11 @@ fn a_real_bms_charge_limit_bounds_regeneration() {
     let run = |limit: Option<f64>| {
         let mut t = twin(route, "");
         if let Some(l) = limit {
-            t.set_input(Input::BmsChargeLimitA, l);
+            t.set_real_nodes(RealNodes {
+                bms: true,
+                ..RealNodes::default()
+            });
+            t.set_input(Input::BmsCclA, l);
         }
         let mut most_negative = 0.0_f64;
         while t.step() == Status::Running {
@@ -81,6 +92,10 @@ fn a_real_bms_charge_limit_bounds_regeneration() {
 fn extra_aux_load_and_a_speed_cap_take_effect() {
     let route = "[[route]]\nidle = { duration_s = 100 }\n[[route]]\ncruise = { distance_km = 3, speed_kph = 120 }\n";
     let mut t = twin(route, "[environment]\nambient_c = 20\n");
+    t.set_real_nodes(RealNodes {
+        vcu: true,
+        ..RealNodes::default()
+    });
     t.set_input(Input::AuxExtraW, 1000.0);
     steps(&mut t, 10_000);
     // 100 s idle at 20 °C (no HVAC): base 250 W + 1000 W.
@@ -101,6 +116,10 @@ fn extra_aux_load_and_a_speed_cap_take_effect() {
 fn a_charger_setpoint_bounds_the_charge_current() {
     let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 2 }\n";
     let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 30\n{STATION}"));
+    t.set_real_nodes(RealNodes {
+        charger: true,
+        ..RealNodes::default()
+    });
     t.set_input(Input::ChargerCurrentSetpointA, 50.0);
     steps(&mut t, 6000);
     assert!((read(&t, Scalar::PackCurrentA) + 50.0).abs() < 1e-9);
@@ -180,7 +199,7 @@ fn an_incompatible_station_is_a_fault_and_the_car_drives_on() {
         ev.iter()
             .any(|e| matches!(e, Event::ChargeStop(r) if r.end == ChargeEnd::Incompatible))
     );
-    assert!(t.stats().distance_m > 990.0);
+    assert!(t.odometer_m() > 990.0);
 }
 
 #[test]
@@ -191,7 +210,7 @@ fn a_cruise_leg_ends_at_rest_before_a_stop() {
     while t.step() == Status::Running {
         for e in events(&mut t) {
             if let Event::LegStarted { index: 1, .. } = e {
-                at_idle = Some((read(&t, Scalar::SpeedMps), t.stats().distance_m));
+                at_idle = Some((read(&t, Scalar::SpeedMps), t.odometer_m()));
             }
         }
     }
@@ -207,11 +226,11 @@ fn a_climb_beyond_the_motor_is_a_trace_miss_not_a_crash() {
     // plus drag and rolling: more than the 239 kW motor can do.
     let route = "[[route]]\ncruise = { distance_km = 3, speed_kph = 150, grade_pct = 25 }\n";
     let mut t = twin(route, "");
-    while t.step() == Status::Running {}
+    let st = common::run_observed(&mut t);
     assert_eq!(t.status(), Status::Finished);
-    assert!(t.stats().trace_miss_steps > 0);
-    assert!(t.stats().limited_steps > 0);
-    assert!(t.stats().trace_miss_spells >= 1);
+    assert!(st.trace_miss_steps > 0);
+    assert!(st.limited_steps > 0);
+    assert!(st.trace_miss_spells >= 1);
 }
 
 #[test]
@@ -287,6 +306,10 @@ fn a_duration_only_stop_ends_at_the_top_of_the_window() {
 fn a_small_setpoint_is_not_a_full_pack() {
     let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 2 }\n";
     let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 30\n{STATION}"));
+    t.set_real_nodes(RealNodes {
+        charger: true,
+        ..RealNodes::default()
+    });
     t.set_input(Input::ChargerCurrentSetpointA, 2.0);
     let r = charge_report(&mut t);
     assert_eq!(r.end, ChargeEnd::Duration);
@@ -304,7 +327,7 @@ fn the_incompatible_stations_step_is_a_real_step() {
     let route = "[[route]]\nidle = { duration_s = 10 }\n[[route]]\ncharge = { station = \"low\", until_soc_pct = 80 }\n[[route]]\nidle = { duration_s = 10 }\n";
     let station = "[stations.low]\nmax_power_kw = 50\nmax_voltage_v = 300\nmax_current_a = 125\n";
     let mut t = twin(route, &format!("[environment]\nambient_c = -10\n{station}"));
-    while t.step() == Status::Running {}
+    let st = common::run_observed(&mut t);
     assert_eq!(t.steps(), 2001);
     // −10 °C: base 250 W + HVAC 120 W/K × 29 K / COP 1.8, for all 20.01 s; the pack
     // heater runs too (booked apart as well).
@@ -312,7 +335,7 @@ fn the_incompatible_stations_step_is_a_real_step() {
     let cabin = t.ledger().aux_j - t.ledger().thermal_j;
     assert!((cabin - watts * 20.01).abs() < 1e-6, "{cabin}");
     assert!(t.ledger().thermal_j > 0.0);
-    let off_charger = t.stats().off_charger_terminal_j;
+    let off_charger = st.off_charger_terminal_j;
     assert!((off_charger - t.ledger().terminal_j).abs() < 1e-9 * off_charger.abs());
 }
 
@@ -336,12 +359,18 @@ fn a_cycle_that_ends_at_speed_hands_over_without_a_miss() {
     );
     let mut t = twin(&route, "");
     let mut min_accel = 0.0_f64;
-    while t.step() == Status::Running {
+    let mut misses = 0;
+    loop {
+        let status = t.step();
+        misses += u32::from(t.last_step().trace_miss);
+        if status != Status::Running {
+            break;
+        }
         if t.time_s() > 30.0 && t.time_s() < 70.0 {
             min_accel = min_accel.min(read(&t, Scalar::AccelMps2));
         }
     }
-    assert_eq!(t.stats().trace_miss_steps, 0);
+    assert_eq!(misses, 0);
     assert!(
         min_accel > -0.01,
         "no braking at the hand-over: {min_accel}"
@@ -373,11 +402,11 @@ fn steady_cruise_consumption_matches_a_hand_calculation() {
     while read(&t, Scalar::OdometerKm) < 4.0 {
         t.step();
     }
-    let (e0, d0) = (t.ledger().terminal_j, t.stats().distance_m);
+    let (e0, d0) = (t.ledger().terminal_j, t.odometer_m());
     while read(&t, Scalar::OdometerKm) < 8.0 {
         t.step();
     }
-    let measured = (t.ledger().terminal_j - e0) / (t.stats().distance_m - d0);
+    let measured = (t.ledger().terminal_j - e0) / (t.odometer_m() - d0);
     let rho = 101_325.0 / (287.05 * 293.15);
     let wheel = 0.5 * rho * 0.23 * 2.22 * v * v * v + 1752.0 * 9.81 * 0.007 * v;
     let mech = wheel / 0.98;
@@ -391,4 +420,62 @@ fn steady_cruise_consumption_matches_a_hand_calculation() {
         (measured / want - 1.0).abs() < 2e-3,
         "{measured} J/m vs {want} J/m"
     );
+}
+
+#[test]
+fn a_simulated_nodes_inputs_are_ignored_and_a_real_bms_limit_replaces_the_models() {
+    let route = "[[route]]\ncruise = { distance_km = 5, speed_kph = 100 }\n";
+    let mut sim = twin(route, "");
+    let mut real = twin(route, "");
+    // The simulated BMS: an input for its limit changes nothing.
+    assert!(sim.set_input(Input::BmsDclA, 60.0));
+    real.set_real_nodes(RealNodes {
+        bms: true,
+        ..RealNodes::default()
+    });
+    let own = read(&real, Scalar::BmsDclA);
+    // A real BMS sending a larger limit than the model's: the real one is in force.
+    assert!(real.set_input(Input::BmsDclA, own + 100.0));
+    assert_eq!(read(&real, Scalar::BmsDclA), own + 100.0);
+    assert_eq!(read(&sim, Scalar::BmsDclA), own);
+    let mut peak = 0.0_f64;
+    for _ in 0..3000 {
+        sim.step();
+        peak = peak.max(read(&sim, Scalar::PackCurrentA));
+    }
+    assert!(peak > 150.0, "{peak}");
+    // Not a value the input takes: refused, the last one stays.
+    assert!(!real.set_input(Input::BmsDclA, f64::INFINITY));
+    assert_eq!(real.input(Input::BmsDclA), own + 100.0);
+    assert!(!real.set_input(Input::VcuMode, 7.0));
+}
+
+#[test]
+fn a_protocol_holds_advances_and_aborts_the_setup_phases() {
+    let route = "[[route]]\ncharge = { station = \"dc\", max_duration_min = 30 }\n";
+    let mut t = twin(route, &format!("[pack]\ninitial_soc_pct = 30\n{STATION}"));
+    t.set_real_nodes(RealNodes {
+        charger: true,
+        ..RealNodes::default()
+    });
+    let phase = |t: &Twin| read(t, Scalar::ChargerPhase);
+    assert!(t.set_input(Input::ChargerPhaseRequest, 1.0));
+    steps(&mut t, 60_000); // 10 min held: still plugging in
+    assert_eq!(phase(&t), Phase::PlugIn.code());
+    assert!(t.set_input(Input::ChargerPhaseRequest, 2.0));
+    t.step();
+    assert_eq!(phase(&t), Phase::Handshake.code(), "one phase per step");
+    t.set_input(Input::ChargerPhaseRequest, 1.0);
+    steps(&mut t, 100);
+    assert_eq!(phase(&t), Phase::Handshake.code());
+    t.set_input(Input::ChargerPhaseRequest, 2.0);
+    steps(&mut t, 3);
+    assert!(read(&t, Scalar::ChargerCurrentA) >= 0.0);
+    assert!(phase(&t) >= Phase::Ramp.code(), "{}", phase(&t));
+    t.set_input(Input::ChargerPhaseRequest, 0.0);
+    steps(&mut t, 1000);
+    assert!(read(&t, Scalar::ChargerCurrentA) > 10.0);
+    t.set_input(Input::ChargerPhaseRequest, 3.0);
+    let r = charge_report(&mut t);
+    assert_eq!(r.end, ChargeEnd::Aborted);
 }
