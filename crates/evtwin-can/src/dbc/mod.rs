@@ -27,6 +27,7 @@ mod build;
 mod check;
 mod codec;
 mod error;
+mod index;
 mod layout;
 mod model;
 mod normalize;
@@ -34,7 +35,7 @@ mod normalize;
 use std::path::Path;
 
 pub use check::Problem;
-pub use codec::EncodeReport;
+pub use codec::{EncodeReport, RawValue};
 pub use error::{DbcError, DecodeError};
 pub use layout::ByteOrder;
 pub use model::{Message, MuxCondition, MuxRole, SignalDef, ValueKind};
@@ -87,13 +88,12 @@ impl Dbc {
             col: e.at.col,
             message: e.message,
         })?;
-        let nodes = ast
-            .nodes
-            .iter()
-            .map(|n| n.0.clone())
-            .filter(|n| !matches!(n.as_str(), "Vector__XXX" | "VECTOR__XXX"))
-            .collect();
-        Ok(Self::new(origin, nodes, built.messages, built.problems))
+        Ok(Self::new(
+            origin,
+            built.nodes,
+            built.messages,
+            built.problems,
+        ))
     }
 
     /// Reads and parses a DBC file (UTF-8, or Windows-1252 as older tools
