@@ -6,6 +6,7 @@
 pub mod bus;
 pub mod dbc;
 pub mod e2e;
+pub mod file;
 pub mod frame;
 pub mod log;
 pub mod schedule;

@@ -66,7 +66,7 @@ pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
     let Some(dbc) = load_dbc(dbc_path, true) else {
         return Ok(EXIT_BAD_INPUT);
     };
-    let records = match log::read(log_path) {
+    let reader = match log::LogReader::open(log_path) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -76,15 +76,40 @@ pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut raw = Vec::new();
     let mut line = String::new();
-    let written = records.iter().try_for_each(|r| {
+    let mut reader = reader;
+    let mut failed = None;
+    let written = reader.by_ref().try_for_each(|r| {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                failed = Some(e);
+                return Ok(());
+            }
+        };
         line.clear();
-        decode_one(&dbc, r, &mut raw, &mut line);
+        decode_one(&dbc, &r, &mut raw, &mut line);
         writeln!(out, "{line}")
     });
-    match written.and_then(|()| out.flush()) {
+    let written = written.and_then(|()| out.flush());
+    if let Some(e) = failed {
+        eprintln!("error: {e}");
+        return Ok(EXIT_BAD_INPUT);
+    }
+    report_skipped(log_path, reader.skipped());
+    match written {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(EXIT_OK),
+    }
+}
+
+/// Says on stderr which frames of a log were not decoded or converted.
+fn report_skipped(path: &Path, skipped: log::Skipped) {
+    if skipped.frames() > 0 {
+        eprintln!(
+            "warning: {}: left out {skipped} (evtwin's logs hold data frames)",
+            path.display()
+        );
     }
 }
 
@@ -158,6 +183,7 @@ pub fn convert(input: &Path, output: &Path) -> u8 {
                 output.display(),
                 s.written
             );
+            report_skipped(input, s.skipped);
             EXIT_OK
         }
         Err(e) => {

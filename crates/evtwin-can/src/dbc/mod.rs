@@ -97,12 +97,10 @@ impl Dbc {
     }
 
     /// Reads and parses a DBC file (UTF-8, or Windows-1252 as older tools
-    /// write it).
+    /// write it): a regular file of at most
+    /// [`crate::file::MAX_TEXT_BYTES`].
     pub fn load(path: &Path) -> Result<Self, DbcError> {
-        let bytes = std::fs::read(path).map_err(|source| DbcError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = crate::file::read_bytes(path, crate::file::MAX_TEXT_BYTES, "a DBC")?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
