@@ -47,6 +47,21 @@ pub enum FileError {
     },
 }
 
+impl FileError {
+    /// The error without the path in front (for callers that print it).
+    #[must_use]
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        let path = match self {
+            Self::Io { path, .. } | Self::NotAFile { path, .. } | Self::TooLarge { path, .. } => {
+                path.display().to_string()
+            }
+        };
+        full.strip_prefix(&format!("{path}: "))
+            .map_or_else(|| full.clone(), str::to_owned)
+    }
+}
+
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
     let t = meta.file_type();

@@ -36,6 +36,10 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
+    /// Which extension selects which format, for messages.
+    pub const CHOICES: &'static str =
+        "the extension selects the format: .log for candump -L text, .asc for Vector ASC";
+
     /// From a file name: `.log` (candump) or `.asc` (ASC), case-insensitive.
     #[must_use]
     pub fn from_path(path: &Path) -> Option<Self> {
@@ -160,7 +164,7 @@ pub enum LogError {
     #[error("{0}")]
     File(#[from] crate::file::FileError),
     /// The file name says neither `.log` nor `.asc`.
-    #[error("{path}: unknown log format (expected .log for candump or .asc for Vector ASC)")]
+    #[error("{path}: unknown log format ({})", LogFormat::CHOICES)]
     UnknownFormat {
         /// The file.
         path: String,
