@@ -115,7 +115,7 @@ fn check_message(dbc: &Dbc, m: &Message, out: &mut Vec<Problem>) {
         }
         check_signal(m, i, s, out);
     }
-    overlaps(m, out);
+    super::overlap::overlaps(m, out);
 }
 
 /// Why the codec cannot place signal `s` of `m` (None: it can).
@@ -231,51 +231,6 @@ fn raw_range(s: &SignalDef) -> (f64, f64) {
     } else {
         (0.0, 2f64.powi(bits) - 1.0)
     }
-}
-
-/// Pairs of signals whose bits overlap and that can be present together.
-fn overlaps(m: &Message, out: &mut Vec<Problem>) {
-    let sets: Vec<[u64; 8]> = m.signals.iter().map(|s| s.layout.bits()).collect();
-    for (j, b) in m.signals.iter().enumerate() {
-        for (i, a) in m.signals.iter().enumerate().take(j) {
-            let clash = sets[i].iter().zip(&sets[j]).any(|(x, y)| x & y != 0);
-            if clash && !exclusive(m, i, j) {
-                out.push(Problem::at(
-                    b.pos(),
-                    format!(
-                        "signal {}.{} overlaps {} (line {})",
-                        m.name, b.name, a.name, a.line
-                    ),
-                ));
-            }
-        }
-    }
-}
-
-/// Whether signals `i` and `j` can never be present together: some switch
-/// on both their chains selects them with disjoint values.
-fn exclusive(m: &Message, i: usize, j: usize) -> bool {
-    let chain = |mut k: usize| {
-        let mut conds = Vec::new();
-        while let Some(c) = m.signals.get(k).and_then(|s| s.mux.condition()) {
-            if conds.len() > m.signals.len() {
-                break; // a cycle (reported by `check_signal`)
-            }
-            conds.push(c);
-            k = c.switch;
-        }
-        conds
-    };
-    let (ci, cj) = (chain(i), chain(j));
-    ci.iter().any(|a| {
-        cj.iter().any(|b| {
-            a.switch == b.switch
-                && !a
-                    .ranges
-                    .iter()
-                    .any(|&(lo, hi)| b.ranges.iter().any(|&(l2, h2)| lo <= h2 && l2 <= hi))
-        })
-    })
 }
 
 impl Message {

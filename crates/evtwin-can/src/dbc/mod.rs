@@ -31,6 +31,7 @@ mod index;
 mod layout;
 mod model;
 mod normalize;
+mod overlap;
 
 use std::path::Path;
 
