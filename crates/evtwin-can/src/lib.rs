@@ -8,6 +8,8 @@ pub mod dbc;
 pub mod e2e;
 pub mod file;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod log;
 pub mod schedule;
 
