@@ -108,6 +108,7 @@ pub struct Frame {
     id: CanId,
     fd: bool,
     brs: bool,
+    esi: bool,
     len: u8,
     data: [u8; 64],
 }
@@ -149,6 +150,7 @@ impl Frame {
             id,
             fd,
             brs,
+            esi: false,
             len,
             data: bytes,
         }
@@ -170,6 +172,21 @@ impl Frame {
     #[must_use]
     pub const fn brs(&self) -> bool {
         self.brs
+    }
+
+    /// Whether the FD error state indicator is set (the sender was error
+    /// passive). Logs keep it; classic frames never have it.
+    #[must_use]
+    pub const fn esi(&self) -> bool {
+        self.esi
+    }
+
+    /// The frame with the FD error state indicator `esi` (ignored for a
+    /// classic frame).
+    #[must_use]
+    pub const fn with_esi(mut self, esi: bool) -> Self {
+        self.esi = esi && self.fd;
+        self
     }
 
     /// Its payload.
@@ -196,7 +213,7 @@ impl fmt::Debug for Frame {
         write!(f, "{}", self.id)?;
         f.write_str(if self.fd { "##" } else { "#" })?;
         if self.fd {
-            write!(f, "{:X}", u8::from(self.brs))?;
+            write!(f, "{:X}", u8::from(self.brs) | u8::from(self.esi) << 1)?;
         }
         for b in self.data() {
             write!(f, "{b:02X}")?;
@@ -252,5 +269,10 @@ mod tests {
         .expect("valid");
         assert_eq!(format!("{f:?}"), "012##10102030405060708090A0B0C");
         assert_eq!(f.len(), 12);
+        let e = f.with_esi(true);
+        assert!(e.esi() && e != f);
+        assert_eq!(format!("{e:?}"), "012##30102030405060708090A0B0C");
+        let c = Frame::classic(CanId::Standard(1), &[]).expect("valid");
+        assert!(!c.with_esi(true).esi());
     }
 }

@@ -7,7 +7,10 @@
 pub mod bus;
 pub mod dbc;
 pub mod e2e;
+pub mod file;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod log;
 pub mod schedule;
 

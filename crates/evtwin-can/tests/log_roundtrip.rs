@@ -259,5 +259,5 @@ fn errors_say_where() {
     let err = log::read(&dir.path().join("x.blf")).unwrap_err();
     assert!(matches!(err, LogError::UnknownFormat { .. }), "{err}");
     let err = log::read(&dir.path().join("missing.log")).unwrap_err();
-    assert!(matches!(err, LogError::Io { .. }), "{err}");
+    assert!(matches!(err, LogError::File(_)), "{err}");
 }

@@ -108,7 +108,10 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
     };
     let mut log = match &args.log {
         Some(p) => {
-            let format = LogFormat::from_path(p).unwrap_or(LogFormat::Candump);
+            let Some(format) = LogFormat::from_path(p) else {
+                eprintln!("error: --log {}: {}", p.display(), LogFormat::CHOICES);
+                return Ok(EXIT_BAD_INPUT);
+            };
             let iface = if inproc { "vcan0" } else { &iface };
             Some(
                 LogWriter::create(p, format, iface)

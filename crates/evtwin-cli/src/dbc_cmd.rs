@@ -5,14 +5,19 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use evtwin_can::dbc::{Dbc, Message};
+use evtwin_can::dbc::{Dbc, Message, RawValue};
 use evtwin_can::log::{self, LogRecord};
 
 use crate::{EXIT_BAD_INPUT, EXIT_FAULT, EXIT_OK};
 
-fn load_dbc(path: &Path) -> Option<Dbc> {
+fn load_dbc(path: &Path, warn: bool) -> Option<Dbc> {
     match Dbc::load(path) {
-        Ok(d) => Some(d),
+        Ok(d) => {
+            for p in d.uncodable().iter().filter(|_| warn) {
+                eprintln!("warning: {}:{p}", path.display());
+            }
+            Some(d)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             None
@@ -23,7 +28,7 @@ fn load_dbc(path: &Path) -> Option<Dbc> {
 /// `evtwin dbc check FILE`: parse errors exit 2; semantic problems are listed
 /// as `file:line:col: message` and exit 1.
 pub fn check(path: &Path) -> u8 {
-    let Some(dbc) = load_dbc(path) else {
+    let Some(dbc) = load_dbc(path, false) else {
         return EXIT_BAD_INPUT;
     };
     let problems = dbc.check();
@@ -58,10 +63,10 @@ pub fn check(path: &Path) -> u8 {
 /// `evtwin dbc decode FILE.dbc LOG`: every frame of a candump or ASC log with
 /// its signal values, like `cantools decode`.
 pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
-    let Some(dbc) = load_dbc(dbc_path) else {
+    let Some(dbc) = load_dbc(dbc_path, true) else {
         return Ok(EXIT_BAD_INPUT);
     };
-    let records = match log::read(log_path) {
+    let reader = match log::LogReader::open(log_path) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -69,21 +74,46 @@ pub fn decode(dbc_path: &Path, log_path: &Path) -> Result<u8> {
         }
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut values = Vec::new();
+    let mut raw = Vec::new();
     let mut line = String::new();
-    let written = records.iter().try_for_each(|r| {
+    let mut reader = reader;
+    let mut failed = None;
+    let written = reader.by_ref().try_for_each(|r| {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                failed = Some(e);
+                return Ok(());
+            }
+        };
         line.clear();
-        decode_one(&dbc, r, &mut values, &mut line);
+        decode_one(&dbc, &r, &mut raw, &mut line);
         writeln!(out, "{line}")
     });
-    match written.and_then(|()| out.flush()) {
+    let written = written.and_then(|()| out.flush());
+    if let Some(e) = failed {
+        eprintln!("error: {e}");
+        return Ok(EXIT_BAD_INPUT);
+    }
+    report_skipped(log_path, reader.skipped());
+    match written {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(EXIT_OK),
     }
 }
 
-fn decode_one(dbc: &Dbc, r: &LogRecord, values: &mut Vec<f64>, line: &mut String) {
+/// Says on stderr which frames of a log were not decoded or converted.
+fn report_skipped(path: &Path, skipped: log::Skipped) {
+    if skipped.frames() > 0 {
+        eprintln!(
+            "warning: {}: left out {skipped} (evtwin's logs hold data frames)",
+            path.display()
+        );
+    }
+}
+
+fn decode_one(dbc: &Dbc, r: &LogRecord, raw: &mut Vec<Option<u64>>, line: &mut String) {
     let f = &r.rec.frame;
     let t = r.rec.time_us;
     let _ = write!(
@@ -97,39 +127,48 @@ fn decode_one(dbc: &Dbc, r: &LogRecord, values: &mut Vec<f64>, line: &mut String
         line.push_str(" unknown frame");
         return;
     };
-    values.clear();
-    values.resize(m.signals.len(), f64::NAN);
-    if let Err(e) = m.decode(f.data(), values) {
+    raw.clear();
+    raw.resize(m.signals.len(), None);
+    if let Err(e) = m.decode_raw(f.data(), raw) {
         let _ = write!(line, " {}: {e}", m.name);
         return;
     }
     let _ = write!(line, " {}(", m.name);
-    signals(m, values, line);
+    signals(m, raw, line);
     line.push(')');
 }
 
-fn signals(m: &Message, values: &[f64], line: &mut String) {
+/// The present signals of a decoded frame: value-table names by raw value,
+/// integers with factor 1 exactly (64-bit hashes included), others through
+/// `raw × factor + offset`; a float whose bits are NaN prints as NaN.
+fn signals(m: &Message, raw: &[Option<u64>], line: &mut String) {
     let mut first = true;
-    for (s, v) in m.signals.iter().zip(values) {
-        if v.is_nan() {
-            continue; // not present under this multiplexer value
-        }
+    for (s, bits) in m.signals.iter().zip(raw) {
+        let Some(bits) = *bits else {
+            continue; // not present under this multiplexer value, or uncodable
+        };
         if !first {
             line.push_str(", ");
         }
         first = false;
-        #[allow(clippy::cast_possible_truncation)] // raw values of table signals are small
-        let raw = ((v - s.offset) / s.factor).round() as i64;
-        match s.value_name(raw) {
-            Some(name) => {
-                let _ = write!(line, "{}: '{name}'", s.name);
-            }
-            None if s.unit.is_empty() => {
-                let _ = write!(line, "{}: {v}", s.name);
-            }
-            None => {
-                let _ = write!(line, "{}: {v} {}", s.name, s.unit);
-            }
+        let value = s.raw_value(bits);
+        let named = match value {
+            RawValue::Unsigned(v) => i64::try_from(v).ok().and_then(|v| s.value_name(v)),
+            RawValue::Signed(v) => s.value_name(v),
+            RawValue::Float(_) => None,
+        };
+        if let Some(name) = named {
+            let _ = write!(line, "{}: '{name}'", s.name);
+            continue;
+        }
+        let _ = write!(line, "{}: ", s.name);
+        let _ = if s.is_identity_integer() {
+            write!(line, "{value}")
+        } else {
+            write!(line, "{}", s.raw_to_physical(bits))
+        };
+        if !s.unit.is_empty() {
+            let _ = write!(line, " {}", s.unit);
         }
     }
 }
@@ -144,6 +183,7 @@ pub fn convert(input: &Path, output: &Path) -> u8 {
                 output.display(),
                 s.written
             );
+            report_skipped(input, s.skipped);
             EXIT_OK
         }
         Err(e) => {

@@ -167,10 +167,14 @@ const EXIT_INTERRUPTED: u8 = 130;
 pub(crate) struct Reported(pub(crate) u8);
 
 pub(crate) fn load(path: &Path) -> std::result::Result<Scenario, Reported> {
-    evtwin_scenario::load(path).map_err(|e: LoadError| {
+    let scenario = evtwin_scenario::load(path).map_err(|e: LoadError| {
         eprintln!("error: {}", e.render());
         Reported(EXIT_BAD_INPUT)
-    })
+    })?;
+    for w in &scenario.warnings {
+        eprintln!("warning: {}", w.render());
+    }
+    Ok(scenario)
 }
 
 pub(crate) fn create(path: &Path) -> Result<BufWriter<File>> {

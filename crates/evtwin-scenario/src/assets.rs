@@ -106,8 +106,12 @@ pub fn load(kind: Kind, reference: &str, origin: &Origin) -> Result<(Source, Ori
         Origin::Builtin => None,
     };
     if let Some(path) = as_file {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {} `{}`: {e}", kind.noun(), path.display()))?;
+        let limit = match kind {
+            Kind::CellTable => evtwin_can::file::MAX_TABLE_BYTES,
+            Kind::Vehicle | Kind::Cell => evtwin_can::file::MAX_TEXT_BYTES,
+        };
+        let text = evtwin_can::file::read_text(&path, limit, kind.noun())
+            .map_err(|e| format!("cannot read {}: {e}", kind.noun()))?;
         let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         return Ok((
             Source {
@@ -125,12 +129,31 @@ pub fn load(kind: Kind, reference: &str, origin: &Origin) -> Result<(Source, Ori
             },
             Origin::Builtin,
         )),
-        None => Err(format!(
-            "unknown {} `{reference}` (shipped: {}; or give a path to a .toml file)",
-            kind.noun(),
-            builtin_names(kind).join(", ")
-        )),
+        None => Err(unknown(kind, reference, origin)),
     }
+}
+
+/// Why `reference` names no shipped asset of `kind`, true to what is on disk.
+fn unknown(kind: Kind, reference: &str, origin: &Origin) -> String {
+    let on_disk = match origin {
+        Origin::Dir(dir) => std::fs::metadata(dir.join(reference)).ok(),
+        Origin::Builtin => None,
+    };
+    let what = match &on_disk {
+        Some(m) if m.is_dir() => {
+            format!("`{reference}` is a directory, not a {}; ", kind.noun())
+        }
+        Some(_) => format!(
+            "`{reference}` is not a shipped {} (to use the file, write `./{reference}`); ",
+            kind.noun()
+        ),
+        None => format!("unknown {} `{reference}` (", kind.noun()),
+    };
+    let close = if on_disk.is_some() { "" } else { ")" };
+    format!(
+        "{what}shipped: {}; or give a path to a .toml file{close}",
+        builtin_names(kind).join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod cell;
 mod controls;
 mod load;
 pub mod net;
+mod plausible;
 mod raw;
 mod report;
 mod route;
@@ -76,6 +77,8 @@ pub struct Scenario {
     pub trace_signals: Vec<Signal>,
     /// Everything the twin is built from.
     pub config: TwinConfig,
+    /// What is implausible but not impossible (the run goes on), located.
+    pub warnings: Vec<FileError>,
 }
 
 /// Why a scenario could not be loaded.
@@ -89,6 +92,9 @@ pub enum LoadError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The file is not a regular file, too large, or unreadable.
+    #[error("{0}")]
+    Read(evtwin_can::file::FileError),
     /// A problem at a place in a file.
     #[error("{0}")]
     File(FileError),
@@ -99,7 +105,7 @@ impl LoadError {
     #[must_use]
     pub fn render(&self) -> String {
         match self {
-            Self::Io { .. } => self.to_string(),
+            Self::Io { .. } | Self::Read(_) => self.to_string(),
             Self::File(e) => e.render(),
         }
     }

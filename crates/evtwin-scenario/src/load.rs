@@ -8,7 +8,7 @@ use evtwin_sim::driver::DriverSpec;
 use evtwin_sim::pack::{PackInit, PackSpec};
 use evtwin_sim::signals::{Catalogue, Scalar, Signal};
 use evtwin_sim::thermal::ThermalControlSpec;
-use evtwin_sim::{Twin, TwinConfig, VehicleSpec};
+use evtwin_sim::{Twin, TwinConfig, TwinError, VehicleSpec};
 
 use crate::assets::{self, Kind, Origin};
 use crate::build::{self, Docs, Rule, Section, checked};
@@ -18,10 +18,8 @@ use crate::{BusSettings, LoadError, Scenario};
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = evtwin_can::file::read_text(path, evtwin_can::file::MAX_TEXT_BYTES, "a scenario")
+        .map_err(LoadError::Read)?;
     let src = Source {
         name: path.display().to_string(),
         text,
@@ -82,6 +80,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         chemistry,
         bms,
         thermal,
+        warnings,
     } = vehicle_and_pack(&raw, &docs, &here, preset_origin, &preset, ambient_c)?;
     let stations = crate::route::stations(src, &raw.stations)?;
     let route = crate::route::route(src, dir, &raw.route, &stations)?;
@@ -110,18 +109,97 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             bms,
             thermal,
         },
+        warnings,
     };
     // Whatever validation above let through, the simulation must accept: `validate`
     // and `run` agree.
-    Twin::new(scenario.config.clone()).map_err(|e| {
-        FileError::at(
-            src,
-            1,
-            1,
-            format!("the simulation rejects this scenario: {e}"),
-        )
-    })?;
+    Twin::new(scenario.config.clone()).map_err(|e| twin_error(src, &scenario.config, &e))?;
+    if raw.bus.is_some() {
+        check_network(src, &scenario)?;
+    }
     Ok(scenario)
+}
+
+/// `[bus]` loaded as `bridge` loads it (the DBC, the mapping, the real nodes),
+/// so that `validate` finds what `bridge` would refuse; errors at the key.
+fn check_network(src: &Source, scenario: &Scenario) -> Result<(), FileError> {
+    use crate::net::{NetFile, NetLoadError, load_network};
+    let bus = &scenario.bus;
+    let dbc = bus.dbc.as_deref().map_or(NetFile::Builtin, NetFile::Path);
+    let mapping = bus
+        .mapping
+        .as_deref()
+        .map_or(NetFile::Builtin, NetFile::Path);
+    let result = load_network(scenario, dbc, mapping, &bus.real);
+    let Err(e) = result else {
+        return Ok(());
+    };
+    let (key, message) = match e {
+        NetLoadError::Mapping(e) => return Err(e),
+        NetLoadError::Dbc(e) => ("dbc", format!("cannot load the DBC: {e}")),
+        NetLoadError::UnknownNode { .. } => ("real", e.to_string()),
+        NetLoadError::Io { ref path, .. } => {
+            let is_mapping = bus
+                .mapping
+                .as_ref()
+                .is_some_and(|m| m.display().to_string() == *path);
+            if is_mapping {
+                ("mapping", format!("cannot read the mapping: {e}"))
+            } else {
+                ("dbc", format!("cannot read the DBC: {e}"))
+            }
+        }
+    };
+    Err(FileError::at_path(src, &toml_path!["bus", key], message))
+}
+
+/// A setting the simulation refuses, at the key the user should change.
+fn twin_error(src: &Source, cfg: &TwinConfig, e: &TwinError) -> FileError {
+    use evtwin_sim::pack::PackError;
+    let general = || format!("the simulation rejects this scenario: {e}");
+    let (path, message) = match e {
+        TwinError::OutOfRange {
+            what: "BMS tick", ..
+        } => {
+            let tick_ms = cfg.bms.tick_s * 1000.0;
+            let step_ms = cfg.step_s * 1000.0;
+            let msg = format!(
+                "the BMS ticks every {tick_ms} ms ([pack.bms] tick_ms), which must be a whole \
+                 number of steps of step_ms = {step_ms}: change step_ms or tick_ms"
+            );
+            let tick = toml_path!["pack", "bms", "tick_ms"];
+            if src.has(&tick) {
+                (tick.to_vec(), msg)
+            } else {
+                (toml_path!["scenario", "step_ms"].to_vec(), msg)
+            }
+        }
+        TwinError::OutOfRange { what, .. } => {
+            let path = match *what {
+                "step" => toml_path!["scenario", "step_ms"].to_vec(),
+                "parameter refresh" => toml_path!["scenario", "parameter_refresh_ms"].to_vec(),
+                "ambient" => toml_path!["environment", "ambient_c"].to_vec(),
+                "initial temperature" => toml_path!["pack", "initial_temp_c"].to_vec(),
+                "SOC min" => toml_path!["pack", "soc_min_pct"].to_vec(),
+                "SOC max" => toml_path!["pack", "soc_max_pct"].to_vec(),
+                _ => Vec::new(),
+            };
+            (path, general())
+        }
+        TwinError::Pack(PackError::ZeroCount { what }) => {
+            (toml_path!["pack", *what].to_vec(), general())
+        }
+        TwinError::Pack(PackError::OutOfRange {
+            what: "initial SOC",
+            ..
+        }) => (toml_path!["pack", "initial_soc_pct"].to_vec(), general()),
+        TwinError::Pack(_) => (toml_path!["pack", "chemistry"].to_vec(), general()),
+    };
+    if path.is_empty() {
+        FileError::at(src, 1, 1, message)
+    } else {
+        FileError::at_path(src, &path, message)
+    }
 }
 
 /// The vehicle and its pack: preset values overlaid by the scenario's.
@@ -133,6 +211,7 @@ struct Car {
     chemistry: String,
     bms: BmsSpec,
     thermal: ThermalControlSpec,
+    warnings: Vec<FileError>,
 }
 
 fn vehicle_and_pack(
@@ -160,6 +239,8 @@ fn vehicle_and_pack(
     let (cell_src, cell_origin) = assets::load(Kind::Cell, &chemistry, &chemistry_origin)
         .map_err(|m| docs.error(Section::Pack, "chemistry", m))?;
     let cell = crate::cell::cell(&cell_src, &cell_origin)?;
+    let mut warnings = Vec::new();
+    crate::plausible::ocv_monotonic(docs, &chemistry, &cell.table, &mut warnings);
     let pack = build::pack(docs, &pack_raw, cell)?;
     // A `[pack]` key with its default.
     let num = |key: &str, v: Option<f64>, default: f64, rule| {
@@ -214,6 +295,7 @@ fn vehicle_and_pack(
         soc_min,
         soc_max,
     };
+    crate::plausible::pack_mass(docs, &pack, pack_mass_kg, &vehicle, &mut warnings)?;
     Ok(Car {
         vehicle,
         pack_init: PackInit {
@@ -224,6 +306,7 @@ fn vehicle_and_pack(
         bms: crate::controls::bms(docs, &pack_raw.bms.clone().unwrap_or_default())?,
         thermal: crate::controls::thermal(docs, &pack_raw.thermal.clone().unwrap_or_default())?,
         pack,
+        warnings,
     })
 }
 

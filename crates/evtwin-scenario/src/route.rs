@@ -161,10 +161,12 @@ fn cruise(src: &Source, at: &[Seg], c: &RawCruise) -> Result<LegKind, FileError>
 
 fn cycle(src: &Source, at: &[Seg], dir: &Path, c: &RawCycle) -> Result<LegKind, FileError> {
     let file = dir.join(&c.file);
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        let msg = format!("cannot read cycle `{}`: {e}", file.display());
-        FileError::at_path(src, &key(at, "file"), msg)
-    })?;
+    let text =
+        evtwin_can::file::read_text(&file, evtwin_can::file::MAX_TABLE_BYTES, "a drive cycle")
+            .map_err(|e| {
+                let msg = format!("cannot read cycle: {e}");
+                FileError::at_path(src, &key(at, "file"), msg)
+            })?;
     let cycle_src = Source {
         name: file.display().to_string(),
         text,

@@ -8,6 +8,7 @@ use can_dbc::{
 };
 
 use super::check::Problem;
+use super::index::{Index, long_name};
 use super::layout::{ByteOrder, Layout};
 use super::model::{Message, MuxCondition, MuxRole, SignalDef, ValueKind};
 use super::normalize::{MessagePos, Normalized, Pos};
@@ -21,6 +22,8 @@ const INDEPENDENT: &str = "VECTOR__INDEPENDENT_SIG_MSG";
 pub(crate) struct Built {
     pub messages: Vec<Message>,
     pub problems: Vec<Problem>,
+    /// `BU_` nodes (long names where given; `Vector__XXX` left out).
+    pub nodes: Vec<String>,
 }
 
 /// A position-tagged model error (becomes a [`super::DbcError::Syntax`]).
@@ -47,7 +50,7 @@ fn attribute_number(v: &AttributeValue) -> Option<f64> {
 }
 
 /// Whether `VFrameFormat` (value or default) names a CAN FD format.
-fn frame_format_is_fd(ast: &can_dbc::Dbc, id: MessageId) -> bool {
+fn frame_format_is_fd(ast: &can_dbc::Dbc, ix: &Index, id: MessageId) -> bool {
     let choices = ast.attribute_definitions.iter().find_map(|d| match d {
         AttributeDefinition::Message(name, AttributeValueType::Enum(c))
             if name == "VFrameFormat" =>
@@ -66,7 +69,8 @@ fn frame_format_is_fd(ast: &can_dbc::Dbc, id: MessageId) -> bool {
             }
         }
     };
-    ast.resolved_message_attribute(id, "VFrameFormat")
+    ix.message_attribute(id.raw(), "VFrameFormat")
+        .or_else(|| ast.attribute_default("VFrameFormat"))
         .and_then(name)
         .is_some_and(|n| n.ends_with("CAN_FD"))
 }
@@ -74,6 +78,7 @@ fn frame_format_is_fd(ast: &can_dbc::Dbc, id: MessageId) -> bool {
 /// Builds the messages, or fails on something the model cannot hold.
 pub(crate) fn build(ast: &can_dbc::Dbc, norm: &Normalized) -> Result<Built, BuildError> {
     let mut problems = Vec::new();
+    let ix = Index::new(ast);
     let mut messages = Vec::with_capacity(ast.messages.len());
     let cycle_default = ast
         .attribute_default("GenMsgCycleTime")
@@ -97,7 +102,7 @@ pub(crate) fn build(ast: &can_dbc::Dbc, norm: &Normalized) -> Result<Built, Buil
                 ),
             })?;
         let len_bytes = usize::try_from(m.size).unwrap_or(usize::MAX);
-        let cycle_time_ms = match ast.message_attribute(m.id, "GenMsgCycleTime") {
+        let cycle_time_ms = match ix.message_attribute(m.id.raw(), "GenMsgCycleTime") {
             Some(v) => {
                 let v = attribute_number(v).unwrap_or(0.0);
                 if v <= 0.0 {
@@ -114,12 +119,12 @@ pub(crate) fn build(ast: &can_dbc::Dbc, norm: &Normalized) -> Result<Built, Buil
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // saturating
         let cycle_time_ms = cycle_time_ms.map(|v| v.round() as u32);
-        let signals = build_signals(ast, m, pos, len_bytes, &mut problems);
+        let signals = build_signals(&ix, m, pos, len_bytes, &mut problems);
         messages.push(Message {
             name: m.name.clone(),
             id,
             len_bytes,
-            fd: len_bytes > 8 || frame_format_is_fd(ast, m.id),
+            fd: len_bytes > 8 || frame_format_is_fd(ast, &ix, m.id),
             sender: m.transmitter.clone().unwrap_or_default(),
             cycle_time_ms,
             signals,
@@ -128,11 +133,51 @@ pub(crate) fn build(ast: &can_dbc::Dbc, norm: &Normalized) -> Result<Built, Buil
         });
     }
     references(ast, norm, &messages, &mut problems);
-    Ok(Built { messages, problems })
+    // Long names last: the statements above refer to the short ones.
+    for (m, ast_m) in messages
+        .iter_mut()
+        .zip(ast.messages.iter().filter(|m| m.name != INDEPENDENT))
+    {
+        let id = ast_m.id.raw();
+        if let Some(name) = long_name(ix.message_attribute(id, "SystemMessageLongSymbol")) {
+            m.name = name;
+        }
+        for (s, ast_s) in m.signals.iter_mut().zip(&ast_m.signals) {
+            if let Some(name) =
+                long_name(ix.signal_attribute(id, &ast_s.name, "SystemSignalLongSymbol"))
+            {
+                s.name = name;
+            }
+        }
+        if let Some(name) = long_name(ix.node_attribute(&m.sender, "SystemNodeLongSymbol")) {
+            m.sender = name;
+        }
+        for s in &mut m.signals {
+            for r in &mut s.receivers {
+                if let Some(name) = long_name(ix.node_attribute(r, "SystemNodeLongSymbol")) {
+                    *r = name;
+                }
+            }
+        }
+    }
+    let nodes = ast
+        .nodes
+        .iter()
+        .map(|n| {
+            long_name(ix.node_attribute(&n.0, "SystemNodeLongSymbol"))
+                .unwrap_or_else(|| n.0.clone())
+        })
+        .filter(|n| !matches!(n.as_str(), "Vector__XXX" | "VECTOR__XXX"))
+        .collect();
+    Ok(Built {
+        messages,
+        problems,
+        nodes,
+    })
 }
 
 fn build_signals(
-    ast: &can_dbc::Dbc,
+    ix: &Index,
     m: &can_dbc::Message,
     pos: &MessagePos,
     len_bytes: usize,
@@ -141,7 +186,7 @@ fn build_signals(
     let mut signals: Vec<SignalDef> = Vec::with_capacity(m.signals.len());
     for (j, s) in m.signals.iter().enumerate() {
         let at = pos.signals.get(j).copied().unwrap_or(pos.at);
-        let kind = match ast.extended_value_type_for_signal(m.id, &s.name) {
+        let kind = match ix.value_type(m.id.raw(), &s.name) {
             Some(SignalExtendedValueType::IEEEfloat32Bit) => ValueKind::Float32,
             Some(SignalExtendedValueType::IEEEdouble64bit) => ValueKind::Float64,
             _ => ValueKind::Integer,
@@ -162,9 +207,8 @@ fn build_signals(
         } else {
             Layout::default()
         };
-        let mut values: Vec<(i64, String)> = ast
-            .value_descriptions_for_signal(m.id, &s.name)
-            .unwrap_or_default()
+        let mut values: Vec<(i64, String)> = ix
+            .values(m.id.raw(), &s.name)
             .iter()
             .map(|d| (d.id, d.description.clone()))
             .collect();
@@ -191,8 +235,8 @@ fn build_signals(
             layout,
             start_raw: 0,
         };
-        if let Some(raw) = ast
-            .signal_attribute(m.id, &s.name, "GenSigStartValue")
+        if let Some(raw) = ix
+            .signal_attribute(m.id.raw(), &s.name, "GenSigStartValue")
             .and_then(attribute_number)
         {
             def.start_raw = def.start_bits(raw);
@@ -200,7 +244,7 @@ fn build_signals(
         }
         signals.push(def);
     }
-    resolve_mux(ast, m, &mut signals, problems);
+    resolve_mux(ix, m, &mut signals, problems);
     signals
 }
 
@@ -208,7 +252,7 @@ fn build_signals(
 /// one switch in the message, `mN` signals hang off it (plus any
 /// `SG_MUL_VAL_` ranges); with several, `SG_MUL_VAL_` says which switch.
 fn resolve_mux(
-    ast: &can_dbc::Dbc,
+    ix: &Index,
     m: &can_dbc::Message,
     signals: &mut [SignalDef],
     problems: &mut Vec<Problem>,
@@ -238,7 +282,7 @@ fn resolve_mux(
             | MultiplexIndicator::MultiplexorAndMultiplexedSignal(v) => Some(v),
             _ => None,
         };
-        let (mut switch, mut ranges) = extended_condition(ast, m, i, signals[i].pos(), problems);
+        let (mut switch, mut ranges) = extended_condition(ix, m, i, signals[i].pos(), problems);
         if let Some(v) = marker {
             match (switch, single) {
                 // cantools: with a single switch the marker value counts too.
@@ -291,7 +335,7 @@ fn resolve_mux(
 /// The switch and ranges `SG_MUL_VAL_` gives signal `i` of `m` (none: no
 /// entry; `usize::MAX`: a switch the message does not have).
 fn extended_condition(
-    ast: &can_dbc::Dbc,
+    ix: &Index,
     m: &can_dbc::Message,
     i: usize,
     at: Pos,
@@ -300,11 +344,7 @@ fn extended_condition(
     let s = &m.signals[i];
     let mut ranges = Vec::new();
     let mut switch = None;
-    for e in ast
-        .extended_multiplex
-        .iter()
-        .filter(|e| e.message_id == m.id && e.signal_name == s.name)
-    {
+    for e in ix.multiplex(m.id.raw(), &s.name) {
         let named = m
             .signals
             .iter()
@@ -337,13 +377,12 @@ fn references(
     messages: &[Message],
     problems: &mut Vec<Problem>,
 ) {
+    let known: std::collections::HashSet<(CanId, &str)> = messages
+        .iter()
+        .flat_map(|m| m.signals.iter().map(move |s| (m.id, s.name.as_str())))
+        .collect();
     let exists = |id: MessageId, name: &str| {
-        let Some(id) = CanId::from_dbc(id.raw()) else {
-            return false;
-        };
-        messages
-            .iter()
-            .any(|m| m.id == id && m.signals.iter().any(|s| s.name == name))
+        CanId::from_dbc(id.raw()).is_some_and(|id| known.contains(&(id, name)))
     };
     for (k, e) in ast.extended_multiplex.iter().enumerate() {
         if !exists(e.message_id, &e.signal_name) {

@@ -115,28 +115,69 @@ fn check_message(dbc: &Dbc, m: &Message, out: &mut Vec<Problem>) {
         }
         check_signal(m, i, s, out);
     }
-    overlaps(m, out);
+    super::overlap::overlaps(m, out);
 }
 
-fn check_signal(m: &Message, i: usize, s: &SignalDef, out: &mut Vec<Problem>) {
-    let p = |msg: String| Problem::at(s.pos(), format!("signal {}.{}: {msg}", m.name, s.name));
+/// Why the codec cannot place signal `s` of `m` (None: it can).
+fn layout_problem(m: &Message, s: &SignalDef) -> Option<String> {
     let expected_size = match s.kind {
         ValueKind::Integer => None,
         ValueKind::Float32 => Some((32, "float")),
         ValueKind::Float64 => Some((64, "double")),
     };
     if let Some((bits, kind)) = expected_size.filter(|&(bits, _)| s.size != bits) {
-        out.push(p(format!("{kind} signal of {} bits, not {bits}", s.size)));
+        return Some(format!("{kind} signal of {} bits, not {bits}", s.size));
     }
     if !(1..=64).contains(&s.size) {
-        out.push(p(format!("width {} bits, must be 1 to 64", s.size)));
-    } else if Layout::span(s.start_bit, s.size, s.byte_order)
-        .is_none_or(|(_, last)| last >= m.len_bytes)
-    {
-        out.push(p(format!(
+        return Some(format!("width {} bits, must be 1 to 64", s.size));
+    }
+    if Layout::span(s.start_bit, s.size, s.byte_order).is_none_or(|(_, last)| last >= m.len_bytes) {
+        return Some(format!(
             "bits {}|{} lie outside the {}-byte message",
             s.start_bit, s.size, m.len_bytes
-        )));
+        ));
+    }
+    None
+}
+
+impl Dbc {
+    /// Signals the codec cannot place (outside their message, 0 or more than
+    /// 64 bits wide, a float of the wrong width), located: they are left out of
+    /// encoding and decoding (never read as 0), and loaders print these as
+    /// warnings. [`Dbc::check`] reports the same as problems.
+    #[must_use]
+    pub fn uncodable(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for m in &self.messages {
+            for s in m.signals.iter().filter(|s| !s.is_codable()) {
+                let why = layout_problem(m, s).unwrap_or_else(|| "cannot be placed".to_owned());
+                out.push(Problem::at(
+                    s.pos(),
+                    format!(
+                        "signal {}.{}: {why}; left out of encoding and decoding",
+                        m.name, s.name
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn check_signal(m: &Message, i: usize, s: &SignalDef, out: &mut Vec<Problem>) {
+    let p = |msg: String| Problem::at(s.pos(), format!("signal {}.{}: {msg}", m.name, s.name));
+    if let Some(why) = layout_problem(m, s) {
+        out.push(p(why));
+    }
+    for (what, v) in [
+        ("factor", s.factor),
+        ("offset", s.offset),
+        ("min", s.min),
+        ("max", s.max),
+    ] {
+        if !v.is_finite() {
+            out.push(p(format!("{what} {v} is not a finite number")));
+        }
     }
     if s.factor == 0.0 {
         out.push(p("factor 0".to_owned()));
@@ -148,15 +189,22 @@ fn check_signal(m: &Message, i: usize, s: &SignalDef, out: &mut Vec<Problem>) {
         && s.min < s.max
         && (1..=64).contains(&s.size)
         && s.factor != 0.0
+        && [s.factor, s.offset, s.min, s.max]
+            .iter()
+            .all(|v| v.is_finite())
     {
         let (lo, hi) = raw_range(s);
         let (a, b) = (lo * s.factor + s.offset, hi * s.factor + s.offset);
         let (plo, phi) = (a.min(b), a.max(b));
-        let slack = s.factor.abs() * 1e-6 + 1e-9 * phi.abs().max(plo.abs());
+        // A range written rounded (less than one step of resolution past what
+        // the field holds) is not a problem.
+        let slack = s.factor.abs() + 1e-9 * phi.abs().max(plo.abs());
         if s.min < plo - slack || s.max > phi + slack {
             out.push(p(format!(
-                "range [{}, {}] exceeds what the field holds [{plo}, {phi}]",
-                s.min, s.max
+                "range [{}, {}] exceeds what the field holds [{plo}, {phi}] by more than its resolution {}",
+                s.min,
+                s.max,
+                s.factor.abs()
             )));
         }
     }
@@ -185,56 +233,11 @@ fn raw_range(s: &SignalDef) -> (f64, f64) {
     }
 }
 
-/// Pairs of signals whose bits overlap and that can be present together.
-fn overlaps(m: &Message, out: &mut Vec<Problem>) {
-    let sets: Vec<[u64; 8]> = m.signals.iter().map(|s| s.layout.bits()).collect();
-    for (j, b) in m.signals.iter().enumerate() {
-        for (i, a) in m.signals.iter().enumerate().take(j) {
-            let clash = sets[i].iter().zip(&sets[j]).any(|(x, y)| x & y != 0);
-            if clash && !exclusive(m, i, j) {
-                out.push(Problem::at(
-                    b.pos(),
-                    format!(
-                        "signal {}.{} overlaps {} (line {})",
-                        m.name, b.name, a.name, a.line
-                    ),
-                ));
-            }
-        }
-    }
-}
-
-/// Whether signals `i` and `j` can never be present together: some switch
-/// on both their chains selects them with disjoint values.
-fn exclusive(m: &Message, i: usize, j: usize) -> bool {
-    let chain = |mut k: usize| {
-        let mut conds = Vec::new();
-        while let Some(c) = m.signals.get(k).and_then(|s| s.mux.condition()) {
-            if conds.len() > 16 {
-                break;
-            }
-            conds.push(c);
-            k = c.switch;
-        }
-        conds
-    };
-    let (ci, cj) = (chain(i), chain(j));
-    ci.iter().any(|a| {
-        cj.iter().any(|b| {
-            a.switch == b.switch
-                && !a
-                    .ranges
-                    .iter()
-                    .any(|&(lo, hi)| b.ranges.iter().any(|&(l2, h2)| lo <= h2 && l2 <= hi))
-        })
-    })
-}
-
 impl Message {
     /// Whether following switches from signal `i` ends (no cycle).
     fn is_present_possible(&self, i: usize) -> bool {
         let mut k = i;
-        for _ in 0..=16 {
+        for _ in 0..=self.signals.len() {
             match self.signals.get(k).map(|s| &s.mux) {
                 Some(MuxRole::Multiplexed(c) | MuxRole::MultiplexedSwitch(c)) => k = c.switch,
                 _ => return true,

@@ -20,6 +20,29 @@ pub struct EncodeReport {
     pub dropped: u32,
 }
 
+/// A signal's raw field value, exact: an integer of any width up to 64 bits
+/// (no trip through `f64`, which holds 53), or the float the bits hold (NaN
+/// included: a NaN here is a value, not an absent signal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawValue {
+    /// An unsigned integer field.
+    Unsigned(u64),
+    /// A two's complement field, sign-extended.
+    Signed(i64),
+    /// An IEEE 754 single or double field.
+    Float(f64),
+}
+
+impl std::fmt::Display for RawValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unsigned(v) => write!(f, "{v}"),
+            Self::Signed(v) => write!(f, "{v}"),
+            Self::Float(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// Sign-extends the low `size` bits of `raw`.
 #[must_use]
 pub(crate) fn sign_extend(raw: u64, size: u32) -> i64 {
@@ -47,6 +70,26 @@ impl SignalDef {
         } else {
             raw * self.factor + self.offset
         }
+    }
+
+    /// The exact raw value of field bits (see [`RawValue`]).
+    #[must_use]
+    pub fn raw_value(&self, bits: u64) -> RawValue {
+        match self.kind {
+            #[allow(clippy::cast_possible_truncation)] // the low 32 bits
+            ValueKind::Float32 => RawValue::Float(f64::from(f32::from_bits(bits as u32))),
+            ValueKind::Float64 => RawValue::Float(f64::from_bits(bits)),
+            ValueKind::Integer if self.signed => RawValue::Signed(sign_extend(bits, self.size)),
+            ValueKind::Integer => RawValue::Unsigned(bits),
+        }
+    }
+
+    /// Whether physical values are the raw integers themselves (an integer
+    /// signal with factor 1 and offset 0): [`SignalDef::raw_value`] is then
+    /// the exact physical value, where `f64` rounds above 2^53.
+    #[must_use]
+    pub fn is_identity_integer(&self) -> bool {
+        self.kind == ValueKind::Integer && self.factor == 1.0 && self.offset == 0.0
     }
 
     /// The field bits for physical value `phys` (not NaN) and whether it had
@@ -230,7 +273,9 @@ impl Message {
     /// Decodes `data` into physical values `out` (indexed like
     /// `self.signals`): NaN for signals not present under the switch values in
     /// `data` and for signals that cannot be coded. `data` may be longer than
-    /// the message, not shorter.
+    /// the message, not shorter. A float signal whose bits are a NaN also gives
+    /// NaN, and integers wider than 53 bits are rounded to `f64`: where that
+    /// matters, [`Message::decode_raw`] says what is present, exactly.
     pub fn decode(&self, data: &[u8], out: &mut [f64]) -> Result<(), DecodeError> {
         if data.len() < self.len_bytes {
             return Err(DecodeError::TooShort {
@@ -253,6 +298,38 @@ impl Message {
             *slot = match signal.layout.read(data) {
                 Some(bits) if present => signal.raw_to_physical(bits),
                 _ => f64::NAN,
+            };
+        }
+        Ok(())
+    }
+
+    /// Decodes `data` into raw field bits `out` (indexed like
+    /// `self.signals`): `Some(bits)` for each signal present under the switch
+    /// values in `data` and codable, `None` for the others. Exact, with
+    /// presence apart from the value (see [`SignalDef::raw_value`]).
+    pub fn decode_raw(&self, data: &[u8], out: &mut [Option<u64>]) -> Result<(), DecodeError> {
+        if data.len() < self.len_bytes {
+            return Err(DecodeError::TooShort {
+                got: data.len(),
+                need: self.len_bytes,
+            });
+        }
+        let Some(out) = out.get_mut(..self.signals.len()) else {
+            return Err(DecodeError::OutputTooShort {
+                got: out.len(),
+                need: self.signals.len(),
+            });
+        };
+        let data = &data[..self.len_bytes];
+        for (i, (signal, slot)) in self.signals.iter().zip(out.iter_mut()).enumerate() {
+            let present = signal.mux.condition().is_none()
+                || self.present_with(i, 0, &mut |_, s| {
+                    s.layout.read(data).and_then(|b| s.bits_as_switch(b))
+                });
+            *slot = if present {
+                signal.layout.read(data)
+            } else {
+                None
             };
         }
         Ok(())

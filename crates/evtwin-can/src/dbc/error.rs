@@ -13,6 +13,9 @@ pub enum DbcError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// Not a regular file, or too large.
+    #[error("{0}")]
+    File(#[from] crate::file::FileError),
     /// The text is not a DBC file the loader understands, or names something
     /// the model cannot represent (an identifier out of range, say).
     #[error("{origin}:{line}:{col}: {message}")]
@@ -33,7 +36,7 @@ impl DbcError {
     #[must_use]
     pub fn position(&self) -> Option<(usize, usize)> {
         match self {
-            Self::Io { .. } => None,
+            Self::Io { .. } | Self::File(_) => None,
             Self::Syntax { line, col, .. } => Some((*line, *col)),
         }
     }

@@ -91,9 +91,13 @@ impl Layout {
         self.first as usize + self.bytes as usize
     }
 
-    /// The field's bits, unsigned. `data` must hold [`Layout::end`] bytes.
+    /// The field's bits, unsigned; None when the field cannot be placed or
+    /// `data` does not hold [`Layout::end`] bytes.
     #[inline]
     pub(crate) fn read(&self, data: &[u8]) -> Option<u64> {
+        if !self.is_valid() {
+            return None;
+        }
         let bytes = data.get(self.first as usize..self.end())?;
         let acc = if self.big {
             bytes.iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b))
@@ -112,6 +116,9 @@ impl Layout {
     /// when `data` is too short.
     #[inline]
     pub(crate) fn write(&self, data: &mut [u8], raw: u64) -> bool {
+        if !self.is_valid() {
+            return false;
+        }
         let Some(bytes) = data.get_mut(self.first as usize..self.end()) else {
             return false;
         };
@@ -201,5 +208,9 @@ mod tests {
         assert_eq!(l.read(&[0]), None);
         assert!(!l.write(&mut [0], 1));
         assert_eq!(l.bits()[0], 0xFF00);
+        // An empty layout reads nothing (it used to read 0) and writes nothing.
+        let empty = Layout::new(60, 8, ByteOrder::Intel, 8);
+        assert_eq!(empty.read(&[0xFF; 8]), None);
+        assert!(!empty.write(&mut [0; 8], 1));
     }
 }

@@ -27,14 +27,16 @@ mod build;
 mod check;
 mod codec;
 mod error;
+mod index;
 mod layout;
 mod model;
 mod normalize;
+mod overlap;
 
 use std::path::Path;
 
 pub use check::Problem;
-pub use codec::EncodeReport;
+pub use codec::{EncodeReport, RawValue};
 pub use error::{DbcError, DecodeError};
 pub use layout::ByteOrder;
 pub use model::{Message, MuxCondition, MuxRole, SignalDef, ValueKind};
@@ -87,22 +89,19 @@ impl Dbc {
             col: e.at.col,
             message: e.message,
         })?;
-        let nodes = ast
-            .nodes
-            .iter()
-            .map(|n| n.0.clone())
-            .filter(|n| !matches!(n.as_str(), "Vector__XXX" | "VECTOR__XXX"))
-            .collect();
-        Ok(Self::new(origin, nodes, built.messages, built.problems))
+        Ok(Self::new(
+            origin,
+            built.nodes,
+            built.messages,
+            built.problems,
+        ))
     }
 
     /// Reads and parses a DBC file (UTF-8, or Windows-1252 as older tools
-    /// write it).
+    /// write it): a regular file of at most
+    /// [`crate::file::MAX_TEXT_BYTES`].
     pub fn load(path: &Path) -> Result<Self, DbcError> {
-        let bytes = std::fs::read(path).map_err(|source| DbcError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = crate::file::read_bytes(path, crate::file::MAX_TEXT_BYTES, "a DBC")?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {

@@ -249,27 +249,32 @@ impl Message {
         })
     }
 
-    /// Presence of signal `index`, reading switch values with `raw_of`.
+    /// Presence of signal `index`, reading switch values with `raw_of`: every
+    /// switch up its chain must be read and select the one below. A chain
+    /// longer than the message has signals revisits one: a cycle, never present
+    /// (any real nesting depth is followed; `depth` is where the chain starts).
     pub(crate) fn present_with(
         &self,
         index: usize,
         depth: usize,
         raw_of: &mut impl FnMut(usize, &SignalDef) -> Option<u64>,
     ) -> bool {
-        let Some(signal) = self.signals.get(index) else {
-            return false;
-        };
-        let Some(c) = signal.mux.condition() else {
-            return true;
-        };
-        // Deeper than any real DBC nests: a cycle, never present.
-        if depth > 16 {
-            return false;
+        let mut k = index;
+        for _ in depth..=self.signals.len() {
+            let Some(signal) = self.signals.get(k) else {
+                return false;
+            };
+            let Some(c) = signal.mux.condition() else {
+                return true;
+            };
+            let Some(switch) = self.signals.get(c.switch) else {
+                return false;
+            };
+            if !raw_of(c.switch, switch).is_some_and(|raw| c.selects(raw)) {
+                return false;
+            }
+            k = c.switch;
         }
-        let Some(switch) = self.signals.get(c.switch) else {
-            return false;
-        };
-        raw_of(c.switch, switch).is_some_and(|raw| c.selects(raw))
-            && self.present_with(c.switch, depth + 1, raw_of)
+        false
     }
 }

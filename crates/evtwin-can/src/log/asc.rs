@@ -24,11 +24,12 @@ use super::date::write_date;
 use crate::frame::{CanId, Direction, FD_LENGTHS, Timestamped};
 
 mod read;
-pub(crate) use read::parse;
+pub(crate) use read::Reader;
 
 const ASC_F_RTR: u32 = 0x10;
 const ASC_F_FDF: u32 = 0x1000;
 const ASC_F_BRS: u32 = 0x2000;
+const ASC_F_ESI: u32 = 0x4000;
 
 /// The closing line.
 pub(crate) const FOOTER: &str = "End TriggerBlock\n";
@@ -80,11 +81,14 @@ pub(crate) fn write_frame(out: &mut String, rel_us: u64, channel: u32, rec: &Tim
             .position(|&l| l == frame.len())
             .unwrap_or(15);
         let brs = u8::from(frame.brs());
-        let _ = write!(out, "  {:32} {brs} 0 {dlc:x} {:>2}", "", frame.len());
+        let esi = u8::from(frame.esi());
+        let _ = write!(out, "  {:32} {brs} {esi} {dlc:x} {:>2}", "", frame.len());
         for b in frame.data() {
             let _ = write!(out, " {b:02X}");
         }
-        let flags = ASC_F_FDF | if frame.brs() { ASC_F_BRS } else { 0 };
+        let flags = ASC_F_FDF
+            | if frame.brs() { ASC_F_BRS } else { 0 }
+            | if frame.esi() { ASC_F_ESI } else { 0 };
         let _ = writeln!(
             out,
             " {:>8} {:>4} {flags:>8X} {:>8} {:>8} {:>8} {:>8} {:>8}",

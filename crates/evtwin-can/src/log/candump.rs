@@ -10,6 +10,7 @@ use crate::frame::{CanId, Direction, Frame, Timestamped};
 
 const CAN_ERR_FLAG: u32 = 0x2000_0000;
 const CANFD_BRS: u8 = 0x01;
+const CANFD_ESI: u8 = 0x02;
 
 /// Appends one line (with its newline) for `rec` on `iface`.
 pub(crate) fn write_line(out: &mut String, iface: &str, rec: &Timestamped) {
@@ -20,7 +21,8 @@ pub(crate) fn write_line(out: &mut String, iface: &str, rec: &Timestamped) {
     let _ = write!(out, "({secs}.{micros:06}) {iface} {}#", frame.id());
     if frame.is_fd() {
         out.push('#');
-        out.push(if frame.brs() { '1' } else { '0' });
+        let flags = (u8::from(frame.brs()) * CANFD_BRS) | (u8::from(frame.esi()) * CANFD_ESI);
+        out.push(char::from(b'0' + flags));
     }
     for b in frame.data() {
         let _ = write!(out, "{b:02X}");
@@ -40,19 +42,16 @@ enum Line {
     Other,
 }
 
-/// Parses a whole text; errors carry their 1-based line number.
-pub(crate) fn parse(text: &str) -> Result<ParsedLog, (usize, LineError)> {
-    let mut out = ParsedLog::default();
-    for (index, line) in text.lines().enumerate() {
-        match parse_line(line).map_err(|e| (index + 1, e))? {
-            Line::Record(r) => out.records.push(r),
-            Line::Remote => out.skipped.remote += 1,
-            Line::ErrorFrame => out.skipped.error_frames += 1,
-            Line::Unsupported => out.skipped.unsupported += 1,
-            Line::Other => out.skipped.other_lines += 1,
-        }
+/// Parses one line into `out` (a record, or a count of what it skipped).
+pub(crate) fn parse_into(line: &str, out: &mut ParsedLog) -> Result<(), LineError> {
+    match parse_line(line)? {
+        Line::Record(r) => out.records.push(r),
+        Line::Remote => out.skipped.remote += 1,
+        Line::ErrorFrame => out.skipped.error_frames += 1,
+        Line::Unsupported => out.skipped.unsupported += 1,
+        Line::Other => out.skipped.other_lines += 1,
     }
-    Ok(out)
+    Ok(())
 }
 
 fn parse_line(line: &str) -> Result<Line, LineError> {
@@ -148,7 +147,7 @@ fn parse_frame(text: &str, col: usize) -> Result<Parsed, LineError> {
     if rest.starts_with(['R', 'r']) {
         return Ok(Parsed::Remote);
     }
-    let (fd, brs, data_text, data_col) = if let Some(fd_rest) = rest.strip_prefix('#') {
+    let (fd, flags, data_text, data_col) = if let Some(fd_rest) = rest.strip_prefix('#') {
         let mut chars = fd_rest.chars();
         let flags = chars.next().and_then(|c| c.to_digit(16)).ok_or_else(|| {
             (
@@ -157,15 +156,16 @@ fn parse_frame(text: &str, col: usize) -> Result<Parsed, LineError> {
             )
         })?;
         #[allow(clippy::cast_possible_truncation)] // a hex digit
-        let brs = flags as u8 & CANFD_BRS != 0;
-        (true, brs, chars.as_str(), data_col + 2)
+        let flags = flags as u8;
+        (true, flags, chars.as_str(), data_col + 2)
     } else {
-        (false, false, rest, data_col)
+        (false, 0, rest, data_col)
     };
     let mut data = [0u8; 64];
     let len = parse_data(data_text, data_col, fd, &mut data)?;
     let frame = if fd {
-        Frame::fd(id, &data[..len], brs)
+        Frame::fd(id, &data[..len], flags & CANFD_BRS != 0)
+            .map(|f| f.with_esi(flags & CANFD_ESI != 0))
     } else {
         Frame::classic(id, &data[..len])
     };

@@ -16,8 +16,10 @@
 mod asc;
 mod candump;
 mod date;
+mod stream;
 mod writer;
 
+pub use stream::{LogReader, MAX_LINE_BYTES};
 pub use writer::LogWriter;
 
 use std::path::Path;
@@ -34,6 +36,10 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
+    /// Which extension selects which format, for messages.
+    pub const CHOICES: &'static str =
+        "the extension selects the format: .log for candump -L text, .asc for Vector ASC";
+
     /// From a file name: `.log` (candump) or `.asc` (ASC), case-insensitive.
     #[must_use]
     pub fn from_path(path: &Path) -> Option<Self> {
@@ -84,6 +90,41 @@ pub struct Skipped {
     pub unsupported: usize,
     /// Comments, `DROPCOUNT` lines and ASC events other than frames.
     pub other_lines: usize,
+    /// ASC frames timed before 1970 (a negative time further before the
+    /// header date than the date is after 1970).
+    pub negative_time: usize,
+}
+
+impl Skipped {
+    /// Frames skipped (remote, error, unsupported, untimeable): what a
+    /// converter loses. Comments and other events are not frames.
+    #[must_use]
+    pub const fn frames(&self) -> usize {
+        self.remote + self.error_frames + self.unsupported + self.negative_time
+    }
+}
+
+impl std::fmt::Display for Skipped {
+    /// `2 remote (RTR) frames, 1 error frame` (the frame kinds present).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            (self.remote, "remote (RTR) frame"),
+            (self.error_frames, "error frame"),
+            (self.unsupported, "CAN XL frame or TxRq line"),
+            (self.negative_time, "frame timed before 1970"),
+        ];
+        let mut first = true;
+        for (n, what) in parts.into_iter().filter(|(n, _)| *n > 0) {
+            let sep = if first { "" } else { ", " };
+            let s = if n == 1 { "" } else { "s" };
+            write!(f, "{sep}{n} {what}{s}")?;
+            first = false;
+        }
+        if first {
+            f.write_str("no frames")?;
+        }
+        Ok(())
+    }
 }
 
 /// A whole log, parsed.
@@ -119,8 +160,11 @@ pub enum LogError {
         /// What is wrong.
         message: String,
     },
+    /// The file is not a regular file.
+    #[error("{0}")]
+    File(#[from] crate::file::FileError),
     /// The file name says neither `.log` nor `.asc`.
-    #[error("{path}: unknown log format (expected .log for candump or .asc for Vector ASC)")]
+    #[error("{path}: unknown log format ({})", LogFormat::CHOICES)]
     UnknownFormat {
         /// The file.
         path: String,
@@ -168,15 +212,14 @@ pub fn parse(text: &str, format: LogFormat, origin: &str) -> Result<Vec<LogRecor
 
 /// Parses a log text and reports what was skipped.
 pub fn parse_detailed(text: &str, format: LogFormat, origin: &str) -> Result<ParsedLog, LogError> {
-    let result = match format {
-        LogFormat::Candump => candump::parse(text),
-        LogFormat::Asc => asc::parse(text),
-    };
-    result.map_err(|(line, (col, message))| LogError::Parse {
-        origin: origin.to_owned(),
-        line,
-        col,
-        message,
+    collect(LogReader::new(text.as_bytes(), format, origin))
+}
+
+fn collect<R: std::io::BufRead>(mut reader: LogReader<R>) -> Result<ParsedLog, LogError> {
+    let records = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
+    Ok(ParsedLog {
+        records,
+        skipped: reader.skipped(),
     })
 }
 
@@ -191,14 +234,10 @@ pub fn read(path: &Path) -> Result<Vec<LogRecord>, LogError> {
     read_detailed(path).map(|p| p.records)
 }
 
-/// Reads a log file and reports what was skipped.
+/// Reads a log file and reports what was skipped (the whole log in memory:
+/// [`LogReader`] reads it a record at a time).
 pub fn read_detailed(path: &Path) -> Result<ParsedLog, LogError> {
-    let format = format_of(path)?;
-    let text = std::fs::read_to_string(path).map_err(|source| LogError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    parse_detailed(&text, format, &path.display().to_string())
+    collect(LogReader::open(path)?)
 }
 
 /// What [`convert`] did.
@@ -212,19 +251,23 @@ pub struct ConvertSummary {
 
 /// Converts a log from one format to the other (or rewrites it in the same
 /// one); both formats come from the extensions. The output's main interface is
-/// the first record's (`can0` for an empty log).
+/// the first record's (`can0` for an empty log). Streams: one record in
+/// memory at a time.
 pub fn convert(input: &Path, output: &Path) -> Result<ConvertSummary, LogError> {
-    let parsed = read_detailed(input)?;
+    let mut reader = LogReader::open(input)?;
     let format = format_of(output)?;
-    let iface = parsed.records.first().map_or("can0", |r| r.iface.as_str());
+    let first = reader.next().transpose()?;
+    let iface = first.as_ref().map_or("can0", |r| r.iface.as_str());
     let mut writer = LogWriter::create(output, format, iface)?;
-    for rec in &parsed.records {
-        writer.write_record(rec)?;
+    let mut written = 0;
+    for rec in first.into_iter().map(Ok).chain(reader.by_ref()) {
+        writer.write_record(&rec?)?;
+        written += 1;
     }
     writer.finish()?;
     Ok(ConvertSummary {
-        written: parsed.records.len(),
-        skipped: parsed.skipped,
+        written,
+        skipped: reader.skipped(),
     })
 }
 

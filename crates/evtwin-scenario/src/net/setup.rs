@@ -63,7 +63,12 @@ pub enum NetFile<'a> {
     Builtin,
 }
 
-fn read(file: NetFile<'_>, builtin: &'static str, name: &str) -> Result<Source, NetLoadError> {
+fn read(
+    file: NetFile<'_>,
+    builtin: &'static str,
+    name: &str,
+    what: &'static str,
+) -> Result<Source, NetLoadError> {
     match file {
         NetFile::Builtin => Ok(Source {
             name: format!("builtin:{name}"),
@@ -71,10 +76,12 @@ fn read(file: NetFile<'_>, builtin: &'static str, name: &str) -> Result<Source, 
         }),
         NetFile::Path(p) => Ok(Source {
             name: p.display().to_string(),
-            text: std::fs::read_to_string(p).map_err(|source| NetLoadError::Io {
-                path: p.display().to_string(),
-                source,
-            })?,
+            text: evtwin_can::file::read_text(p, evtwin_can::file::MAX_TEXT_BYTES, what).map_err(
+                |e| NetLoadError::Io {
+                    path: p.display().to_string(),
+                    source: std::io::Error::other(e.reason()),
+                },
+            )?,
         }),
     }
 }
@@ -85,9 +92,9 @@ pub(crate) fn read_network(
     dbc: NetFile<'_>,
     mapping: NetFile<'_>,
 ) -> Result<(Dbc, Source, mapping::RawMapping), NetLoadError> {
-    let dbc_src = read(dbc, BUILTIN_DBC, "evtwin.dbc")?;
+    let dbc_src = read(dbc, BUILTIN_DBC, "evtwin.dbc", "a DBC")?;
     let db = Dbc::parse(&dbc_src.text, &dbc_src.name)?;
-    let src = read(mapping, BUILTIN_MAPPING, "evtwin.map.toml")?;
+    let src = read(mapping, BUILTIN_MAPPING, "evtwin.map.toml", "a mapping")?;
     let raw = mapping::parse(&src)?;
     Ok((db, src, raw))
 }

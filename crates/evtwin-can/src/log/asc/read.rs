@@ -4,31 +4,29 @@ use std::collections::BTreeMap;
 
 use super::super::date::parse_date;
 use super::super::{LineError, LogRecord, ParsedLog, parse_seconds, tokens};
-use super::{ASC_F_BRS, ASC_F_FDF, ASC_F_RTR};
+use super::{ASC_F_BRS, ASC_F_ESI, ASC_F_FDF, ASC_F_RTR};
 use crate::frame::{CanId, Direction, Frame};
 
-struct Reader {
+/// The state an ASC text carries from line to line (radix, time base).
+pub(crate) struct Reader {
     radix: u32,
     relative: bool,
     base_us: u64,
-    last_us: u64,
+    /// The last record's time after the base, µs (negative: before it).
+    last_rel_us: i128,
     names: BTreeMap<u32, String>,
 }
 
-/// Parses a whole text; errors carry their 1-based line number.
-pub(crate) fn parse(text: &str) -> Result<ParsedLog, (usize, LineError)> {
-    let mut reader = Reader {
-        radix: 16,
-        relative: false,
-        base_us: 0,
-        last_us: 0,
-        names: BTreeMap::new(),
-    };
-    let mut out = ParsedLog::default();
-    for (index, line) in text.lines().enumerate() {
-        reader.line(line, &mut out).map_err(|e| (index + 1, e))?;
+impl Default for Reader {
+    fn default() -> Self {
+        Self {
+            radix: 16,
+            relative: false,
+            base_us: 0,
+            last_rel_us: 0,
+            names: BTreeMap::new(),
+        }
     }
-    Ok(out)
 }
 
 fn starts_with_ci(text: &str, prefix: &str) -> bool {
@@ -37,7 +35,8 @@ fn starts_with_ci(text: &str, prefix: &str) -> bool {
 }
 
 impl Reader {
-    fn line(&mut self, line: &str, out: &mut ParsedLog) -> Result<(), LineError> {
+    /// Reads one line into `out` (a record, or a count of what it skipped).
+    pub(crate) fn line(&mut self, line: &str, out: &mut ParsedLog) -> Result<(), LineError> {
         let trimmed = line.trim();
         if trimmed.is_empty()
             || starts_with_ci(trimmed, "end triggerblock")
@@ -56,7 +55,7 @@ impl Reader {
             if let Some(us) = parse_date(&trimmed["begin triggerblock".len()..]) {
                 self.base_us = us;
             }
-            self.last_us = 0;
+            self.last_rel_us = 0;
             return Ok(());
         }
         if starts_with_ci(trimmed, "base ") {
@@ -70,18 +69,27 @@ impl Reader {
         let Some(&(col, first)) = toks.first() else {
             return Ok(());
         };
-        if !first.starts_with(|c: char| c.is_ascii_digit()) {
+        let (negative, digits) = match first.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, first),
+        };
+        if !digits.starts_with(|c: char| c.is_ascii_digit()) {
             out.skipped.other_lines += 1;
             return Ok(());
         }
-        let stamp = parse_seconds(first, col)?;
+        let stamp = i128::from(parse_seconds(digits, col + usize::from(negative))?);
+        let stamp = if negative { -stamp } else { stamp };
         let rel_us = if self.relative {
-            self.last_us.saturating_add(stamp)
+            self.last_rel_us + stamp
         } else {
             stamp
         };
-        self.last_us = rel_us;
-        let time_us = self.base_us.saturating_add(rel_us);
+        self.last_rel_us = rel_us;
+        // Before the header date is kept; before 1970 (or past u64) cannot be.
+        let Ok(time_us) = u64::try_from(i128::from(self.base_us) + rel_us) else {
+            out.skipped.negative_time += 1;
+            return Ok(());
+        };
         match toks.get(1) {
             Some((_, kw)) if kw.eq_ignore_ascii_case("CANFD") => self.fd_line(&toks, time_us, out),
             Some((_, ch)) if ch.bytes().all(|b| b.is_ascii_digit()) => {
@@ -274,6 +282,10 @@ impl Reader {
             (_, b) if b == "0" || b == "1" => b == "1",
             (col, b) => return Err((col, format!("BRS `{b}`: expected 0 or 1"))),
         };
+        let esi = match need(at + 1)? {
+            (_, e) if e == "0" || e == "1" => e == "1",
+            (col, e) => return Err((col, format!("ESI `{e}`: expected 0 or 1"))),
+        };
         let dlc_tok = need(at + 2)?;
         let dlc = u32::from_str_radix(dlc_tok.1, 16)
             .ok()
@@ -307,8 +319,9 @@ impl Reader {
             return Ok(());
         }
         let brs = brs || flags.is_some_and(|f| f & ASC_F_BRS != 0);
+        let esi = esi || flags.is_some_and(|f| f & ASC_F_ESI != 0);
         let frame = if fd {
-            Frame::fd(id, &data[..len], brs)
+            Frame::fd(id, &data[..len], brs).map(|f| f.with_esi(esi))
         } else {
             Frame::classic(id, &data[..len])
         }

@@ -1,6 +1,17 @@
 use super::*;
 use crate::frame::Frame;
 use crate::log::date::parse_date;
+use crate::log::{LineError, ParsedLog};
+
+/// A whole text through the line reader; errors carry their line number.
+fn parse(text: &str) -> Result<ParsedLog, (usize, LineError)> {
+    let mut reader = Reader::default();
+    let mut out = ParsedLog::default();
+    for (i, line) in text.lines().enumerate() {
+        reader.line(line, &mut out).map_err(|e| (i + 1, e))?;
+    }
+    Ok(out)
+}
 
 fn ts(time_us: u64, dir: Direction, frame: Frame) -> Timestamped {
     Timestamped {
