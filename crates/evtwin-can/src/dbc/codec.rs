@@ -277,29 +277,10 @@ impl Message {
     /// NaN, and integers wider than 53 bits are rounded to `f64`: where that
     /// matters, [`Message::decode_raw`] says what is present, exactly.
     pub fn decode(&self, data: &[u8], out: &mut [f64]) -> Result<(), DecodeError> {
-        if data.len() < self.len_bytes {
-            return Err(DecodeError::TooShort {
-                got: data.len(),
-                need: self.len_bytes,
-            });
-        }
-        let Some(out) = out.get_mut(..self.signals.len()) else {
-            return Err(DecodeError::OutputTooShort {
-                got: out.len(),
-                need: self.signals.len(),
-            });
-        };
-        let data = &data[..self.len_bytes];
-        for (i, (signal, slot)) in self.signals.iter().zip(out.iter_mut()).enumerate() {
-            let present = signal.mux.condition().is_none()
-                || self.present_with(i, 0, &mut |_, s| {
-                    s.layout.read(data).and_then(|b| s.bits_as_switch(b))
-                });
-            *slot = match signal.layout.read(data) {
-                Some(bits) if present => signal.raw_to_physical(bits),
-                _ => f64::NAN,
-            };
-        }
+        let out = self.output(data, out)?;
+        self.read_fields(data, |i, bits| {
+            out[i] = bits.map_or(f64::NAN, |b| self.signals[i].raw_to_physical(b));
+        });
         Ok(())
     }
 
@@ -308,31 +289,47 @@ impl Message {
     /// values in `data` and codable, `None` for the others. Exact, with
     /// presence apart from the value (see [`SignalDef::raw_value`]).
     pub fn decode_raw(&self, data: &[u8], out: &mut [Option<u64>]) -> Result<(), DecodeError> {
+        let out = self.output(data, out)?;
+        self.read_fields(data, |i, bits| out[i] = bits);
+        Ok(())
+    }
+
+    /// The part of `out` a decode of `data` fills: one slot per signal, once
+    /// `data` holds the whole message.
+    fn output<'o, T>(&self, data: &[u8], out: &'o mut [T]) -> Result<&'o mut [T], DecodeError> {
         if data.len() < self.len_bytes {
             return Err(DecodeError::TooShort {
                 got: data.len(),
                 need: self.len_bytes,
             });
         }
-        let Some(out) = out.get_mut(..self.signals.len()) else {
-            return Err(DecodeError::OutputTooShort {
-                got: out.len(),
+        let got = out.len();
+        out.get_mut(..self.signals.len())
+            .ok_or(DecodeError::OutputTooShort {
+                got,
                 need: self.signals.len(),
-            });
-        };
+            })
+    }
+
+    /// Calls `each(i, bits)` for every signal: its raw field bits when it is
+    /// present under the switch values in `data` and codable, else `None`.
+    /// `data` holds at least the message (checked by the callers).
+    fn read_fields(&self, data: &[u8], mut each: impl FnMut(usize, Option<u64>)) {
         let data = &data[..self.len_bytes];
-        for (i, (signal, slot)) in self.signals.iter().zip(out.iter_mut()).enumerate() {
+        for (i, signal) in self.signals.iter().enumerate() {
             let present = signal.mux.condition().is_none()
                 || self.present_with(i, 0, &mut |_, s| {
                     s.layout.read(data).and_then(|b| s.bits_as_switch(b))
                 });
-            *slot = if present {
-                signal.layout.read(data)
-            } else {
-                None
-            };
+            each(
+                i,
+                if present {
+                    signal.layout.read(data)
+                } else {
+                    None
+                },
+            );
         }
-        Ok(())
     }
 
     /// Raw field bits of signal `index` in `data`, if present and codable.
