@@ -197,6 +197,18 @@ impl CellTable {
         (lo - slope * s0, slope)
     }
 
+    /// The anode's open-circuit potential along `p`'s SOC segment at `p`'s
+    /// temperature, as [`Self::ocv_line`]: `(intercept_v, slope_v_per_soc)`, if the
+    /// table has it.
+    #[must_use]
+    pub fn anode_ocp_line(&self, p: GridPoint) -> Option<(f64, f64)> {
+        let v = self.anode_ocp_v.as_ref()?;
+        let (lo, hi) = self.axes.segment_ends(v, p);
+        let (s0, s1) = (self.axes.a()[p.i], self.axes.a()[p.i + 1]);
+        let slope = (hi - lo) / (s1 - s0);
+        Some((lo - slope * s0, slope))
+    }
+
     /// The anode's open-circuit potential at `(soc, temp_c)`, if the table has it, V.
     #[must_use]
     pub fn anode_ocp_v(&self, soc: f64, temp_c: f64) -> Option<f64> {
