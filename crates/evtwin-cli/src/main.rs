@@ -5,6 +5,7 @@
 //! after the trace and summary were written.
 
 mod bridge;
+mod cell_cmd;
 mod compare;
 mod dbc_cmd;
 mod progress;
@@ -80,6 +81,9 @@ enum Command {
     /// Watch a scenario in 3D (or, with --attach, what a bus says): the car on
     /// its route, the pack's cells, the charging station. Needs the `viz` feature.
     View(view::ViewArgs),
+    /// Cell tools: replay a current profile, fit a table from HPPC data.
+    #[command(subcommand)]
+    Cell(cell_cmd::CellCommand),
     /// DBC tools.
     #[command(subcommand)]
     Dbc(DbcCommand),
@@ -289,6 +293,8 @@ fn main() -> ExitCode {
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
         Command::Bridge(args) => bridge::run(args),
         Command::View(args) => view::run(args),
+        Command::Cell(cell_cmd::CellCommand::Replay(a)) => cell_cmd::replay(a),
+        Command::Cell(cell_cmd::CellCommand::Fit(a)) => cell_cmd::fit(a),
         Command::Dbc(DbcCommand::Check { dbc }) => Ok(dbc_cmd::check(dbc)),
         Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
         Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),

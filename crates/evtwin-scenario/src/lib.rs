@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use evtwin_sim::{Signal, TwinConfig};
 
 pub use assets::{Kind as AssetKind, builtin_names};
+pub use cell::load_cell;
 pub use load::{from_source, load};
 pub use run::{Control, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, run};
 pub use source::{FileError, Source};

@@ -281,6 +281,14 @@ impl Pack {
         };
     }
 
+    /// Terminal voltage of group `g` with its present state and `current_a` flowing
+    /// (the R0 drop of that current, the RC branches as they are), V.
+    #[must_use]
+    pub fn group_voltage_with_current_v(&self, g: usize, current_a: f64) -> f64 {
+        let s = &self.slow;
+        s.ocv_a[g] + s.ocv_b[g] * self.soc[g] - current_a * s.r0[g] + self.v1[g] + self.v2[g]
+    }
+
     /// Terminal voltage of group `g` at the end of the last step, V.
     #[must_use]
     pub fn group_voltage_v(&self, g: usize) -> f64 {
