@@ -174,9 +174,10 @@ fn run(
         ..RunOptions::default()
     };
     let mut observer = progress::Progress::new(stop);
-    let output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
+    let mut output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
         .with_context(|| format!("running {}", path.display()))?;
     observer.finish();
+    evtwin_scenario::winter::add_range_breakdown(&scenario, &mut output.summary)?;
     let summary = &output.summary;
     let mut stdout = std::io::stdout().lock();
     if json {

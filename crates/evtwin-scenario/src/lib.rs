@@ -19,6 +19,7 @@ mod run;
 mod source;
 mod summary;
 mod trace;
+pub mod winter;
 
 use std::path::PathBuf;
 
