@@ -208,6 +208,12 @@ impl CellTable {
         self.axes.locate(soc, temp_c)
     }
 
+    /// As [`Self::locate`], starting from a point located before (the same result).
+    #[must_use]
+    pub fn locate_near(&self, soc: f64, temp_c: f64, near: GridPoint) -> GridPoint {
+        self.axes.locate_near(soc, temp_c, near)
+    }
+
     /// Open-circuit voltage line through `p`'s SOC segment at `p`'s temperature:
     /// returns `(intercept_v, slope_v_per_soc)` so that OCV = intercept + slope × SOC,
     /// exactly the bilinear surface along SOC (extrapolated outside the table).

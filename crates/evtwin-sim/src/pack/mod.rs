@@ -160,6 +160,15 @@ pub struct Pack {
     ref_temp_c: Vec<f64>,
     /// Each group's temperature threshold since its last refresh, K.
     ref_tol_k: Vec<f64>,
+    /// Each group's SOC window since its last refresh (its parameters within ε).
+    win_lo: Vec<f64>,
+    win_hi: Vec<f64>,
+    /// Incremental updates of the pack sums since they were last summed afresh.
+    sum_updates: u32,
+    /// Each group's grid cell at its last linearisation (where to search next).
+    seg_ij: Vec<(usize, usize)>,
+    /// Set by the commit for each group whose SOC left its window.
+    moved: Vec<u8>,
     /// Group refreshes so far.
     refreshes: u64,
     // Fixed per group.
@@ -335,6 +344,11 @@ impl Pack {
             tol,
             ref_temp_c: vec![init.temp_c; n],
             ref_tol_k: vec![0.0; n],
+            win_lo: vec![0.0; n],
+            win_hi: vec![0.0; n],
+            sum_updates: 0,
+            seg_ij: vec![(0, 0); n],
+            moved: vec![0; n],
             refreshes: 0,
             inv_cap_as: cap_ah.iter().map(|q| 1.0 / (3600.0 * q)).collect(),
             cap_as_per_dt: cap_ah.iter().map(|q| 3600.0 * q / dt_s).collect(),
@@ -516,6 +530,7 @@ impl Pack {
 
     /// Recomputes the pack sums of the slow parameters.
     fn sum_slow(&mut self) {
+        self.sum_updates = 0;
         let s = &self.slow;
         let n = self.groups();
         let mut sums = SlowSums::default();

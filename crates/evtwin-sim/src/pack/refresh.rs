@@ -5,10 +5,12 @@
 //! pressure are fixed). They are re-evaluated for one group when what they depend on
 //! has moved, not on a clock:
 //!
-//! - its SOC left a window around the SOC of its last refresh: the table segment
-//!   (within which OCV and a graphite anode's potential are exact lines),
-//!   narrowed to `± ε / s_z` where `s_z` is the steepest relative slope of any slow
-//!   parameter over SOC in that segment (at every table temperature);
+//! - its SOC left the window around the SOC of its last refresh within which no
+//!   slow parameter moves by more than `ε`: the integral of the steepest relative
+//!   slope over SOC (per table segment, at every table temperature) stays below
+//!   `ε`. Crossing a table segment's end within that window only re-linearises
+//!   OCV and a graphite anode's potential (exact lines within a segment): a table
+//!   with many rows costs no more refreshes than a coarse one;
 //! - its temperature moved more than `ε / s_T` from that of its last refresh, `s_T`
 //!   being the steepest relative slope over temperature within ± 2 K of it (table
 //!   and Arrhenius laws, secants over 1 K from −60 to 120 °C; at most 1 K); the
@@ -22,6 +24,7 @@
 use super::Pack;
 use crate::cell::CellSpec;
 use crate::chemistry::Anode;
+use crate::interp::GridPoint;
 
 /// `ε`: the relative change of any slow parameter that triggers a refresh.
 pub const REFRESH_TOLERANCE: f64 = 0.005;
@@ -81,8 +84,11 @@ pub(super) struct Tolerances {
     /// Temperature change that moves a slow parameter by `ε`, by 1 K bin from
     /// `T_LO_C` (from the steepest slope within ± 2 K of the bin), K.
     temp_k: Vec<f64>,
-    /// SOC change that moves a slow parameter by `ε`, per SOC segment of the table.
-    pub(super) soc: Vec<f64>,
+    /// The SOC axis and, at its knots, the cumulative relative variation of the
+    /// slow parameters over SOC, `V(z) = ∫ max_q |d ln q / dz| dz` (piecewise
+    /// linear: the parameters are linear within a segment), over `ε`.
+    socs: Vec<f64>,
+    variation: Vec<f64>,
 }
 
 impl Tolerances {
@@ -93,6 +99,45 @@ impl Tolerances {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let bin = (bin.max(0.0) as usize).min(T_BINS - 1);
         self.temp_k[bin]
+    }
+
+    /// The SOC window within which no slow parameter moves by more than `ε` from
+    /// its value at `soc`: `|V(z) − V(soc)| ≤ 1` (unbounded past a flat end).
+    pub(super) fn soc_window(&self, soc: f64) -> (f64, f64) {
+        let (z, v) = (&self.socs, &self.variation);
+        let last = z.len() - 1;
+        let at = |x: f64| {
+            if x <= z[0] {
+                return v[0];
+            }
+            if x >= z[last] {
+                return v[last];
+            }
+            let k = z.partition_point(|q| *q <= x) - 1;
+            v[k] + (v[k + 1] - v[k]) * (x - z[k]) / (z[k + 1] - z[k])
+        };
+        let inverse = |target: f64, below: f64, above: f64| {
+            if target <= v[0] {
+                return below;
+            }
+            if target >= v[last] {
+                return above;
+            }
+            let k = v.partition_point(|q| *q <= target) - 1;
+            z[k] + (z[k + 1] - z[k]) * (target - v[k]) / (v[k + 1] - v[k])
+        };
+        let here = at(soc);
+        let lo = if here - 1.0 <= v[0] {
+            f64::NEG_INFINITY
+        } else {
+            inverse(here - 1.0, f64::NEG_INFINITY, f64::INFINITY)
+        };
+        let hi = if here + 1.0 >= v[last] {
+            f64::INFINITY
+        } else {
+            inverse(here + 1.0, f64::NEG_INFINITY, f64::INFINITY)
+        };
+        (lo.min(soc), hi.max(soc))
     }
 
     /// The smallest temperature threshold anywhere, K.
@@ -134,22 +179,25 @@ pub(super) fn tolerances(cell: &CellSpec, pressure_mpa: f64, eps: f64) -> Tolera
         })
         .collect();
     // SOC: the parameters are linear in SOC within a segment, so the steepest
-    // relative slope sits at an end of it.
-    let soc = socs
-        .windows(2)
-        .map(|w| {
-            let mut s_z: f64 = 0.0;
-            for &t in temps {
-                let (q0, _) = quantities(cell, w[0], t, pressure_mpa);
-                let (q1, _) = quantities(cell, w[1], t, pressure_mpa);
-                for (a, b) in q0.iter().zip(&q1) {
-                    s_z = s_z.max(relative_change(*a, *b) / (w[1] - w[0]));
-                }
+    // relative slope sits at an end of it; its integral over SOC, in units of ε.
+    let mut variation = vec![0.0];
+    for w in socs.windows(2) {
+        let mut s_z: f64 = 0.0;
+        for &t in temps {
+            let (q0, _) = quantities(cell, w[0], t, pressure_mpa);
+            let (q1, _) = quantities(cell, w[1], t, pressure_mpa);
+            for (a, b) in q0.iter().zip(&q1) {
+                s_z = s_z.max(relative_change(*a, *b));
             }
-            if s_z > 0.0 { eps / s_z } else { f64::INFINITY }
-        })
-        .collect();
-    Tolerances { temp_k, soc }
+        }
+        let prev = variation[variation.len() - 1];
+        variation.push(prev + s_z / eps);
+    }
+    Tolerances {
+        temp_k,
+        socs: socs.to_vec(),
+        variation,
+    }
 }
 
 impl Pack {
@@ -159,10 +207,14 @@ impl Pack {
         self.slow.resize(n);
         self.ref_temp_c.resize(n, 0.0);
         self.ref_tol_k.resize(n, 0.0);
+        self.win_lo.resize(n, 0.0);
+        self.win_hi.resize(n, 0.0);
+        self.seg_ij.resize(n, (0, 0));
+        self.moved.resize(n, 0);
         for g in 0..n {
             self.refresh_group(g);
         }
-        self.after_refresh();
+        self.sum_slow();
         // Re-anchor the running charge total (it drifts by rounding only).
         self.charge_ah = (0..n).map(|g| self.soc[g] * self.cap_ah[g]).sum();
     }
@@ -170,32 +222,60 @@ impl Pack {
     /// Refreshes the groups whose temperature moved past the tolerance since their
     /// last refresh (called after each thermal step).
     pub(super) fn refresh_warmed(&mut self) {
-        let mut any = false;
         for g in 0..self.groups() {
             if (self.temp_c[g] - self.ref_temp_c[g]).abs() > self.ref_tol_k[g] {
+                let before = self.sum_terms(g);
                 self.refresh_group(g);
-                any = true;
+                self.update_sums(before, g);
             }
-        }
-        if any {
-            self.after_refresh();
         }
     }
 
     /// Refreshes the groups whose SOC left their window (called after a commit that
-    /// saw one leave).
+    /// saw one leave): in full where it left the parameters' window, else only its
+    /// OCV line (it crossed a table segment's end).
     pub(super) fn refresh_moved(&mut self) {
         for g in 0..self.groups() {
-            if self.soc[g] < self.slow.seg_lo[g] || self.soc[g] > self.slow.seg_hi[g] {
-                self.refresh_group(g);
+            if self.moved[g] == 0 {
+                continue;
+            }
+            let z = self.soc[g];
+            if z < self.slow.seg_lo[g] || z > self.slow.seg_hi[g] {
+                let before = self.sum_terms(g);
+                if z < self.win_lo[g] || z > self.win_hi[g] {
+                    self.refresh_group(g);
+                } else {
+                    self.linearise_ocv(g);
+                }
+                self.update_sums(before, g);
             }
         }
-        self.after_refresh();
     }
 
-    /// Pack sums after some groups were refreshed.
-    fn after_refresh(&mut self) {
-        self.sum_slow();
+    /// Group `g`'s terms in the pack sums.
+    fn sum_terms(&self, g: usize) -> [f64; 4] {
+        let s = &self.slow;
+        [
+            s.r0[g],
+            s.k12[g],
+            s.ocv_b[g] * self.inv_cap_as[g],
+            s.rbar[g],
+        ]
+    }
+
+    /// Moves the pack sums from group `g`'s terms `before` to its present ones;
+    /// every 4096 updates they are summed afresh (bounded, reproducible rounding).
+    fn update_sums(&mut self, before: [f64; 4], g: usize) {
+        let after = self.sum_terms(g);
+        let s = &mut self.slow_sums;
+        s.r0 += after[0] - before[0];
+        s.k12 += after[1] - before[1];
+        s.ocv_slope_per_as += after[2] - before[2];
+        s.rbar += after[3] - before[3];
+        self.sum_updates += 1;
+        if self.sum_updates >= 4096 {
+            self.sum_slow();
+        }
     }
 
     /// Recomputes group `g`'s slow parameters at its present SOC and temperature.
@@ -244,6 +324,7 @@ impl Pack {
         s.k12[g] = s.r1[g] * (1.0 - s.beta1[g]) + s.r2[g] * (1.0 - s.beta2[g]);
         self.ref_temp_c[g] = t;
         self.ref_tol_k[g] = self.tol.temp_k(t);
+        (self.win_lo[g], self.win_hi[g]) = self.tol.soc_window(z);
         self.linearise_ocv(g);
     }
 
@@ -252,11 +333,18 @@ impl Pack {
     fn linearise_ocv(&mut self, g: usize) {
         let table = &self.spec.cell.table;
         let z = self.soc[g];
-        let point = table.locate(z, self.temp_c[g]);
+        let (i, j) = self.seg_ij[g];
+        let hint = GridPoint {
+            i,
+            j,
+            wa: 0.0,
+            wb: 0.0,
+        };
+        let point = table.locate_near(z, self.temp_c[g], hint);
+        self.seg_ij[g] = (point.i, point.j);
         let (a, b) = table.ocv_line(point);
         let socs = table.axes().a();
         let (first, last) = (socs[0], socs[socs.len() - 1]);
-        let tol = self.tol.soc[point.i];
         let inside = (first..=last).contains(&z);
         // A graphite anode's potential along the segment; clamped outside the table.
         let graphite = matches!(self.spec.cell.anode, Some(Anode::Graphite { .. }));
@@ -284,8 +372,8 @@ impl Pack {
             false if z < first => first,
             false => socs[point.i + 1],
         };
-        s.seg_lo[g] = seg_lo.max(z - tol);
-        s.seg_hi[g] = seg_hi.min(z + tol);
+        s.seg_lo[g] = seg_lo.max(self.win_lo[g]);
+        s.seg_hi[g] = seg_hi.min(self.win_hi[g]);
         let ocv_drop = b * self.dt_s * self.inv_cap_as[g];
         s.rbar[g] = s.r0[g] + 0.5 * ocv_drop + s.k12[g];
         s.rend[g] = s.r0[g] + ocv_drop + s.gamma1[g] + s.gamma2[g];

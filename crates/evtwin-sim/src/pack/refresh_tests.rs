@@ -49,15 +49,15 @@ fn drive_current_a(t_s: f64) -> f64 {
 fn tolerances_follow_the_steepest_slope() {
     let s = spec();
     let tol = tolerances(&s.cell, 1.0, REFRESH_TOLERANCE);
-    let (tol_t, seg) = (tol.min_temp_k(), &tol.soc);
+    let tol_t = tol.min_temp_k();
     // Arrhenius 0.35 eV at −60 °C: d ln R / dT = Ea / (k T²) ≈ 0.0895 /K; the table
     // itself moves R by ×4 from 25 to −20 °C (≈ 0.2 /K at −20 °C relative to 1/4…):
     // the threshold is a fraction of a kelvin.
     assert!(tol_t > 0.001 && tol_t < 0.06, "{tol_t}");
     // Warm, the Arrhenius slope is a third of that: a wider threshold.
     assert!(tol.temp_k(60.0) > 2.0 * tol_t);
-    // The test table's R and C do not depend on SOC: no SOC window beyond the segment.
-    assert!(seg.iter().all(|t| t.is_infinite()), "{seg:?}");
+    // The test table's R and C do not depend on SOC: an unbounded SOC window.
+    assert_eq!(tol.soc_window(0.5), (f64::NEG_INFINITY, f64::INFINITY));
 }
 
 /// Runs a pack from −15 °C, warming with a heater, through a two-hour drive with a
@@ -115,4 +115,36 @@ fn refreshing_on_change_stays_within_its_bound_of_refreshing_every_step() {
     // six; a car's pack far less, see tests/refresh.rs).
     assert!(n_every >= 16 * 7201);
     assert!(n_change * 4 < n_every, "{n_change} of {n_every}");
+}
+
+#[test]
+fn the_soc_window_spans_segments_by_the_integrated_slope() {
+    use crate::cell::{CellRow, CellTable};
+    // Every resistance ∝ 1 + z: relative slope 1.0 per unit SOC on [0, 0.5] and
+    // 0.667 on [0.5, 1] (secants over the segments, at their low ends).
+    let rows: Vec<CellRow> = [0.0, 0.5, 1.0]
+        .iter()
+        .map(|&soc| CellRow {
+            soc,
+            temp_c: 25.0,
+            ocv_v: 3.5 + 0.6 * soc,
+            r0_ohm: 0.010 * (1.0 + soc),
+            r1_ohm: 0.005 * (1.0 + soc),
+            c1_f: 2000.0,
+            r2_ohm: 0.003 * (1.0 + soc),
+            c2_f: 100_000.0,
+            anode_ocp_v: None,
+        })
+        .collect();
+    let mut cell = test_cell();
+    cell.table = CellTable::from_rows(&rows).unwrap();
+    let tol = tolerances(&cell, 1.0, REFRESH_TOLERANCE);
+    // ε = 0.005: 0.005 SOC below 0.5, 0.0075 above.
+    let (lo, hi) = tol.soc_window(0.5);
+    assert!(
+        (lo - 0.495).abs() < 1e-12 && (hi - 0.5075).abs() < 1e-12,
+        "{lo} {hi}"
+    );
+    // Flat past the table's ends: open on that side.
+    assert_eq!(tol.soc_window(0.999).1, f64::INFINITY);
 }

@@ -245,6 +245,7 @@ impl Pack {
         let (r0, k12, lo, hi) = (&s.r0[..n], &s.k12[..n], &s.seg_lo[..n], &s.seg_hi[..n]);
         let (a1, a2, b1, b2) = (&s.alpha1[..n], &s.alpha2[..n], &s.beta1[..n], &s.beta2[..n]);
         let (c1, c2) = (&s.gamma1[..n], &s.gamma2[..n]);
+        let moved = &mut self.moved[..n];
         let mut left_segment = false;
         for g in 0..n {
             let z1 = z[g] - i * dt * inv_cap[g];
@@ -257,6 +258,7 @@ impl Pack {
             // Bitwise on purpose: no branch in the loop body.
             #[allow(clippy::needless_bitwise_bool)]
             let outside = (z1 < lo[g]) | (z1 > hi[g]);
+            moved[g] = u8::from(outside);
             left_segment |= outside;
         }
         if left_segment {
