@@ -8,6 +8,7 @@
 
 pub mod hppc;
 mod lsq;
+mod pulse_fit;
 mod series;
 
 use crate::cell::CellSpec;
