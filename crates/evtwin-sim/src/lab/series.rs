@@ -46,6 +46,14 @@ impl Series {
         self
     }
 
+    /// With temperature and SOC columns.
+    #[must_use]
+    pub fn with_temp_and_soc(mut self, temp_c: Vec<f64>, soc: Vec<f64>) -> Self {
+        self.temp_c = Some(temp_c);
+        self.soc = Some(soc);
+        self
+    }
+
     /// Parses `time_s,current_a[,voltage_v][,temp_c][,soc|soc_pct]` (header names
     /// case-insensitive, any order, other columns ignored; current positive
     /// discharging).

@@ -168,3 +168,69 @@ fn a_one_rc_fit_leaves_the_second_branch_out() {
     // One branch cannot follow two: larger residuals than the noise.
     assert!(got.pulses.iter().any(|p| p.rms_v > 0.0015));
 }
+
+/// `known_cell` measured at 0 °C as well, every resistance doubled there.
+fn two_temperature_cell() -> CellSpec {
+    let mut cell = known_cell();
+    let mut rows = Vec::new();
+    for temp_c in [0.0, 25.0] {
+        let k = if temp_c < 1.0 { 2.0 } else { 1.0 };
+        for z in 0..=10_u8 {
+            let soc = f64::from(z) / 10.0;
+            let p = cell.table.params(soc, 25.0);
+            rows.push(CellRow {
+                soc,
+                temp_c,
+                ocv_v: p.ocv_v,
+                r0_ohm: p.r0_ohm * k,
+                r1_ohm: p.r1_ohm * k,
+                c1_f: p.c1_f / k,
+                r2_ohm: p.r2_ohm * k,
+                c2_f: p.c2_f / k,
+                anode_ocp_v: None,
+            });
+        }
+    }
+    cell.table = CellTable::from_rows(&rows).unwrap();
+    cell
+}
+
+#[test]
+fn hppc_at_two_temperatures_gives_a_table_over_both() {
+    let cell = two_temperature_cell();
+    let current = hppc_current();
+    let n = current.len();
+    let (mut t, mut i, mut v, mut temp, mut soc) = (vec![], vec![], vec![], vec![], vec![]);
+    for (k, temp_c) in [25.0, 0.0].into_iter().enumerate() {
+        let times: Vec<f64> = (0..n).map(|j| j as f64 * 0.1).collect();
+        let s = ReplaySettings {
+            temp_c,
+            ..settings(0.95)
+        };
+        let rows = replay(&cell, &Series::new(times, current.clone()), &s).unwrap();
+        for r in rows {
+            // The second test follows the first after a gap.
+            t.push(r.time_s + k as f64 * 30_000.0);
+            i.push(r.current_a);
+            v.push(r.voltage_v);
+            temp.push(temp_c);
+            soc.push(r.soc);
+        }
+    }
+    let data = Series::new(t, i)
+        .with_voltage(v)
+        .with_temp_and_soc(temp, soc);
+    let s = FitSettings {
+        soc_round: 0.001,
+        ..FitSettings::default()
+    };
+    let got = fit(&data, &s).unwrap();
+    assert_eq!(got.rows.len(), 16);
+    let table = got.table().unwrap();
+    assert_eq!(table.axes().b(), [0.0, 25.0]);
+    for row in &got.rows {
+        let want = cell.table.params(row.soc, row.temp_c);
+        assert!((row.r0_ohm / want.r0_ohm - 1.0).abs() < 0.02, "{row:?}");
+        assert!((row.r1_ohm / want.r1_ohm - 1.0).abs() < 0.05, "{row:?}");
+    }
+}
