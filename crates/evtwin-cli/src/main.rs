@@ -5,6 +5,7 @@
 //! after the trace and summary were written.
 
 mod bridge;
+mod cell_cmd;
 mod compare;
 mod dbc_cmd;
 mod progress;
@@ -118,6 +119,9 @@ enum Command {
     /// Watch a scenario in 3D (or, with --attach, what a bus says): the car on
     /// its route, the pack's cells, the charging station. Needs the `viz` feature.
     View(view::ViewArgs),
+    /// Cell tools: replay a current profile, fit a table from HPPC data.
+    #[command(subcommand)]
+    Cell(cell_cmd::CellCommand),
     /// DBC tools.
     #[command(subcommand)]
     Dbc(DbcCommand),
@@ -212,9 +216,10 @@ fn run(
         ..RunOptions::default()
     };
     let mut observer = progress::Progress::new(stop);
-    let output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
+    let mut output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
         .with_context(|| format!("running {}", path.display()))?;
     observer.finish();
+    evtwin_scenario::winter::add_range_breakdown(&scenario, &mut output.summary)?;
     let summary = &output.summary;
     let mut stdout = std::io::stdout().lock();
     if json {
@@ -342,6 +347,8 @@ fn main() -> ExitCode {
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
         Command::Bridge(args) => bridge::run(args),
         Command::View(args) => view::run(args),
+        Command::Cell(cell_cmd::CellCommand::Replay(a)) => cell_cmd::replay(a),
+        Command::Cell(cell_cmd::CellCommand::Fit(a)) => cell_cmd::fit(a),
         Command::Dbc(DbcCommand::Check { dbc }) => Ok(dbc_cmd::check(dbc)),
         Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
         Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),

@@ -25,6 +25,11 @@ macro_rules! builtin {
 
 const VEHICLES: &[Builtin] = &[
     builtin!("model3-rwd-2022", "vehicles", "model3-rwd-2022.toml"),
+    builtin!(
+        "model3-rwd-2022-epa",
+        "vehicles",
+        "model3-rwd-2022-epa.toml"
+    ),
     builtin!("ssb-sedan-800v", "vehicles", "ssb-sedan-800v.toml"),
 ];
 

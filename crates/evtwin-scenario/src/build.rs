@@ -6,7 +6,7 @@ use evtwin_sim::aux::AuxSpec;
 use evtwin_sim::cell::CellSpec;
 use evtwin_sim::interp::Lut1;
 use evtwin_sim::pack::{PackSpec, PackThermalSpec};
-use evtwin_sim::vehicle::{BodySpec, MotorMap, PowertrainSpec};
+use evtwin_sim::vehicle::{BodySpec, Coastdown, MotorMap, PowertrainSpec};
 
 use crate::raw::{RawAux, RawBody, RawPack, RawPowertrain};
 use crate::source::{FileError, Seg, Source, toml_path};
@@ -199,17 +199,18 @@ pub(crate) fn body(d: &Docs, b: &RawBody, pack_mass_kg: f64) -> Result<BodySpec,
         )?;
         rest + pack_mass_kg
     };
+    let coastdown = coastdown(d, b)?;
+    // With coast-down coefficients the physical road-load figures are optional
+    // (checked where given, unused).
+    let physical = |key: &str, v: Option<f64>, rule| match v {
+        None if coastdown.is_some() => Ok(0.0),
+        _ => d.num(s, key, v, rule),
+    };
     Ok(BodySpec {
         test_mass_kg,
-        drag_coefficient: d.num(
-            s,
-            "drag_coefficient",
-            b.drag_coefficient,
-            Between(0.05, 2.0),
-        )?,
-        frontal_area_m2: d.num(s, "frontal_area_m2", b.frontal_area_m2, Between(0.3, 15.0))?,
-        rolling_resistance: d.num(
-            s,
+        drag_coefficient: physical("drag_coefficient", b.drag_coefficient, Between(0.05, 2.0))?,
+        frontal_area_m2: physical("frontal_area_m2", b.frontal_area_m2, Between(0.3, 15.0))?,
+        rolling_resistance: physical(
             "rolling_resistance",
             b.rolling_resistance,
             Between(0.0, 0.05),
@@ -222,7 +223,37 @@ pub(crate) fn body(d: &Docs, b: &RawBody, pack_mass_kg: f64) -> Result<BodySpec,
             Rule::NonNegative,
         )?,
         wheel_count: d.count(s, "wheel_count", b.wheel_count, 32)?,
+        coastdown,
     })
+}
+
+/// `coastdown_a_n`, `coastdown_b_n_per_kph`, `coastdown_c_n_per_kph2`: all three
+/// or none.
+fn coastdown(d: &Docs, b: &RawBody) -> Result<Option<Coastdown>, FileError> {
+    use Rule::Between;
+    let s = Section::Body;
+    let keys = [
+        ("coastdown_a_n", b.coastdown_a_n, Between(0.0, 5000.0)),
+        (
+            "coastdown_b_n_per_kph",
+            b.coastdown_b_n_per_kph,
+            Between(-50.0, 50.0),
+        ),
+        (
+            "coastdown_c_n_per_kph2",
+            b.coastdown_c_n_per_kph2,
+            Between(0.0, 1.0),
+        ),
+    ];
+    if keys.iter().all(|k| k.1.is_none()) {
+        return Ok(None);
+    }
+    let mut v = [0.0; 3];
+    for (slot, (key, value, rule)) in v.iter_mut().zip(keys) {
+        // A missing one of the three is reported by `num` as a missing key.
+        *slot = d.num(s, key, value, rule)?;
+    }
+    Ok(Some(Coastdown::from_kph(v[0], v[1], v[2])))
 }
 
 pub(crate) fn powertrain(d: &Docs, p: &RawPowertrain) -> Result<PowertrainSpec, FileError> {

@@ -11,6 +11,20 @@ use crate::build::{Rule, checked};
 use crate::raw::{RawAnode, RawCapacity, RawCell, RawPressure, RawResistance, RawTemperature};
 use crate::source::{FileError, Source, toml_error, toml_path};
 
+/// Loads a cell by its shipped name (`sulfide`) or the path of its `.toml`
+/// (relative paths from the working directory), for `evtwin cell`.
+pub fn load_cell(reference: &str) -> Result<CellSpec, FileError> {
+    let here = Origin::Dir(std::path::PathBuf::new());
+    let (src, origin) = assets::load(Kind::Cell, reference, &here).map_err(|m| {
+        let arg = Source {
+            name: "CELL".into(),
+            text: reference.to_owned(),
+        };
+        FileError::at(&arg, 1, 1, m)
+    })?;
+    cell(&src, &origin)
+}
+
 /// Loads and validates a cell definition and its parameter table.
 pub(crate) fn cell(src: &Source, origin: &Origin) -> Result<CellSpec, FileError> {
     use Rule::{Between, Positive};

@@ -8,8 +8,9 @@ use crate::build::{Docs, Rule, Section};
 use crate::raw::{RawBms, RawThermal};
 use crate::source::FileError;
 
-/// The BMS's settings.
-pub(crate) fn bms(d: &Docs, b: &RawBms) -> Result<BmsSpec, FileError> {
+/// The BMS's settings. The tick defaults to 100 ms, or to the step where the step
+/// is longer.
+pub(crate) fn bms(d: &Docs, b: &RawBms, step_ms: f64) -> Result<BmsSpec, FileError> {
     use Rule::{Between, NonNegative, Positive};
     let s = Section::Bms;
     let num =
@@ -18,7 +19,7 @@ pub(crate) fn bms(d: &Docs, b: &RawBms) -> Result<BmsSpec, FileError> {
         Ok::<f64, FileError>(num(key, v, default_ms, Between(1.0, 60_000.0))? / 1000.0)
     };
     Ok(BmsSpec {
-        tick_s: ms("tick_ms", b.tick_ms, 100.0)?,
+        tick_s: ms("tick_ms", b.tick_ms, step_ms.max(100.0))?,
         plating_margin: num("plating_margin", b.plating_margin, 0.9, Between(0.1, 2.0))?,
         temp_derate_band_k: num("temp_derate_band_k", b.temp_derate_band_k, 5.0, NonNegative)?,
         low_soc_derate: num(

@@ -24,12 +24,14 @@ mod source;
 mod summary;
 mod time;
 mod trace;
+pub mod winter;
 
 use std::path::PathBuf;
 
 use evtwin_sim::{Signal, TwinConfig};
 
 pub use assets::{Kind as AssetKind, builtin_names};
+pub use cell::load_cell;
 pub use evtwin_can::schedule::{Pacer, Precision};
 pub use load::{from_source, load};
 pub use run::{

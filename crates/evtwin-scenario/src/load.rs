@@ -56,14 +56,17 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             msg,
         ));
     }
-    let refresh_ms = meta.parameter_refresh_ms.unwrap_or(1000.0);
-    checked(
-        src,
-        &toml_path!["scenario", "parameter_refresh_ms"],
-        "parameter_refresh_ms",
-        refresh_ms,
-        Rule::Between(step_ms, 60_000.0),
-    )?;
+    // Absent: no clock; each group refreshes when its temperature or SOC has moved.
+    let refresh_ms = meta.parameter_refresh_ms.unwrap_or(f64::INFINITY);
+    if let Some(ms) = meta.parameter_refresh_ms {
+        checked(
+            src,
+            &toml_path!["scenario", "parameter_refresh_ms"],
+            "parameter_refresh_ms",
+            ms,
+            Rule::Between(step_ms, 60_000.0),
+        )?;
+    }
     let ambient_c = raw.environment.ambient_c.unwrap_or(20.0);
     checked(
         src,
@@ -81,7 +84,14 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         bms,
         thermal,
         warnings,
-    } = vehicle_and_pack(&raw, &docs, &here, preset_origin, &preset, ambient_c)?;
+    } = vehicle_and_pack(
+        &raw,
+        &docs,
+        &here,
+        preset_origin,
+        &preset,
+        (ambient_c, step_ms),
+    )?;
     let stations = crate::route::stations(src, &raw.stations)?;
     let route = crate::route::route(src, dir, &raw.route, &stations)?;
     let driver = driver(src, &raw)?;
@@ -220,7 +230,7 @@ fn vehicle_and_pack(
     here: &Origin,
     preset_origin: Origin,
     preset: &RawVehicleFile,
-    ambient_c: f64,
+    (ambient_c, step_ms): (f64, f64),
 ) -> Result<Car, FileError> {
     let src = docs.scenario;
     let v = raw.vehicle.clone();
@@ -303,7 +313,7 @@ fn vehicle_and_pack(
             temp_c: initial_temp_c,
         },
         chemistry,
-        bms: crate::controls::bms(docs, &pack_raw.bms.clone().unwrap_or_default())?,
+        bms: crate::controls::bms(docs, &pack_raw.bms.clone().unwrap_or_default(), step_ms)?,
         thermal: crate::controls::thermal(docs, &pack_raw.thermal.clone().unwrap_or_default())?,
         pack,
         warnings,

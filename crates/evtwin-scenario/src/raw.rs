@@ -170,6 +170,9 @@ pub struct RawBody {
     pub wheel_radius_m: Option<f64>,
     pub wheel_inertia_kg_m2: Option<f64>,
     pub wheel_count: Option<u32>,
+    pub coastdown_a_n: Option<f64>,
+    pub coastdown_b_n_per_kph: Option<f64>,
+    pub coastdown_c_n_per_kph2: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -380,6 +383,9 @@ struct_merge!(RawBody {
     wheel_radius_m,
     wheel_inertia_kg_m2,
     wheel_count,
+    coastdown_a_n,
+    coastdown_b_n_per_kph,
+    coastdown_c_n_per_kph2,
 });
 struct_merge!(RawPowertrain {
     transmission_efficiency,

@@ -120,6 +120,7 @@ pub(crate) fn summarize(
         energy_wh_per_km: (distance_km > 0.0)
             .then(|| s.off_charger_terminal_j / 3600.0 / distance_km),
         estimated_range_km: estimated_range_km(twin, s),
+        range_breakdown: None,
         ambient_c: cfg.ambient_c,
         soc_start_pct: soc_start * 100.0,
         soc_end_pct: pack.soc() * 100.0,

@@ -158,6 +158,9 @@ pub struct Summary {
     /// temperature: usable energy (the SOC window above the cold-capacity floor)
     /// over chemical energy per km, as SAE J1634's shortened test extrapolates, km.
     pub estimated_range_km: Option<f64>,
+    /// Below 10 °C: the range lost against the same route at 25 °C, by cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range_breakdown: Option<crate::winter::RangeBreakdown>,
     /// Ambient temperature of the scenario, °C.
     pub ambient_c: f64,
     /// SOC at the start, %.
@@ -286,6 +289,29 @@ impl Summary {
             let _ = writeln!(
                 o,
                 "  range        {r:.0} km estimated at this consumption and temperature"
+            );
+        }
+        if let Some(b) = &self.range_breakdown {
+            // Lost range with a minus sign, gained with a plus.
+            let km = |x: f64| {
+                if x > -0.5 {
+                    format!("−{:.0}", x.max(0.0))
+                } else {
+                    format!("+{:.0}", -x)
+                }
+            };
+            let _ = writeln!(
+                o,
+                "               {:.0} km at 25 °C: {} km capacity out of reach in the cold, \
+                 {} km pack heating, {} km cabin heating, {} km cell losses, \
+                 {} km denser air, {} km the rest",
+                b.reference_range_km,
+                km(b.capacity_km),
+                km(b.pack_heating_km),
+                km(b.cabin_heating_km),
+                km(b.cell_losses_km),
+                km(b.air_density_km),
+                km(b.other_km)
             );
         }
         let risk = if self.plating_over_s > 0.0 {

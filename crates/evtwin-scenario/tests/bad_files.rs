@@ -96,18 +96,18 @@ fn a_step_the_bms_tick_cannot_use_points_at_step_ms() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "{}{ROUTE}",
-        HEAD.replace("name = \"t\"\n", "name = \"t\"\nstep_ms = 1000\n")
+        HEAD.replace("name = \"t\"\n", "name = \"t\"\nstep_ms = 30\n")
     );
     let p = write(dir.path(), "s.toml", &text);
     let (line, col, msg) = error(&p);
     assert_eq!((line, col), (3, 11), "{msg}");
     assert!(
-        msg.contains("tick_ms") && msg.contains("step_ms = 1000"),
+        msg.contains("tick_ms") && msg.contains("step_ms = 30"),
         "{msg}"
     );
     // Given tick_ms, the error points there.
     let text =
-        format!("{text}[pack.bms]\ntick_ms = 150\n").replace("step_ms = 1000", "step_ms = 100");
+        format!("{text}[pack.bms]\ntick_ms = 150\n").replace("step_ms = 30", "step_ms = 100");
     let p = write(dir.path(), "s2.toml", &text);
     let (line, col, _) = error(&p);
     assert_eq!((line, col), (9, 11));

@@ -21,9 +21,9 @@ pub struct CellRow {
     pub r1_ohm: f64,
     /// First RC branch capacitance, F.
     pub c1_f: f64,
-    /// Second RC branch resistance, Ω.
+    /// Second RC branch resistance, Ω (0 with `c2_f` 0: a one-RC table).
     pub r2_ohm: f64,
-    /// Second RC branch capacitance, F.
+    /// Second RC branch capacitance, F (0 with `r2_ohm` 0: a one-RC table).
     pub c2_f: f64,
     /// Open-circuit potential of the anode vs Li, V (optional; for plating limits).
     pub anode_ocp_v: Option<f64>,
@@ -54,6 +54,11 @@ pub enum CellTableError {
     /// Some rows have an anode potential and others do not.
     #[error("row {row} has no anode potential although other rows do")]
     PartialAnode { row: usize },
+    /// Some rows have a second RC branch and others do not.
+    #[error(
+        "row {row} has no second RC branch although other rows do (r2 = c2 = 0 in every row or in none)"
+    )]
+    PartialSecondBranch { row: usize },
     /// The axes are unusable.
     #[error(transparent)]
     Axes(#[from] TableError),
@@ -146,6 +151,12 @@ impl CellTable {
                 }
             }
         }
+        let one_rc = |r: &CellRow| r.r2_ohm == 0.0;
+        if rows.iter().any(one_rc)
+            && let Some(row) = rows.iter().position(|r| !one_rc(r))
+        {
+            return Err(CellTableError::PartialSecondBranch { row });
+        }
         let column = |f: fn(&CellRow) -> f64| order.iter().map(|&r| f(&rows[r])).collect();
         let anode_ocp_v = if rows.iter().any(|r| r.anode_ocp_v.is_some()) {
             if let Some(row) = rows.iter().position(|r| r.anode_ocp_v.is_none()) {
@@ -168,6 +179,17 @@ impl CellTable {
         })
     }
 
+    /// Number of RC branches: 2, or 1 where the table has no second branch
+    /// (`r2_ohm = c2_f = 0` throughout).
+    #[must_use]
+    pub fn rc_branches(&self) -> usize {
+        if self.r2_ohm.iter().all(|r| *r == 0.0) {
+            1
+        } else {
+            2
+        }
+    }
+
     /// The temperature of a table measured at one temperature only.
     #[must_use]
     pub fn single_temperature_c(&self) -> Option<f64> {
@@ -186,6 +208,12 @@ impl CellTable {
         self.axes.locate(soc, temp_c)
     }
 
+    /// As [`Self::locate`], starting from a point located before (the same result).
+    #[must_use]
+    pub fn locate_near(&self, soc: f64, temp_c: f64, near: GridPoint) -> GridPoint {
+        self.axes.locate_near(soc, temp_c, near)
+    }
+
     /// Open-circuit voltage line through `p`'s SOC segment at `p`'s temperature:
     /// returns `(intercept_v, slope_v_per_soc)` so that OCV = intercept + slope × SOC,
     /// exactly the bilinear surface along SOC (extrapolated outside the table).
@@ -195,6 +223,18 @@ impl CellTable {
         let (s0, s1) = (self.axes.a()[p.i], self.axes.a()[p.i + 1]);
         let slope = (hi - lo) / (s1 - s0);
         (lo - slope * s0, slope)
+    }
+
+    /// The anode's open-circuit potential along `p`'s SOC segment at `p`'s
+    /// temperature, as [`Self::ocv_line`]: `(intercept_v, slope_v_per_soc)`, if the
+    /// table has it.
+    #[must_use]
+    pub fn anode_ocp_line(&self, p: GridPoint) -> Option<(f64, f64)> {
+        let v = self.anode_ocp_v.as_ref()?;
+        let (lo, hi) = self.axes.segment_ends(v, p);
+        let (s0, s1) = (self.axes.a()[p.i], self.axes.a()[p.i + 1]);
+        let slope = (hi - lo) / (s1 - s0);
+        Some((lo - slope * s0, slope))
     }
 
     /// The anode's open-circuit potential at `(soc, temp_c)`, if the table has it, V.
@@ -250,9 +290,20 @@ fn check_row(row: usize, r: &CellRow) -> Result<(), CellTableError> {
     if r.ocv_v <= 0.0 {
         return bad("ocv_v", r.ocv_v, "must be positive");
     }
-    for (column, value) in &all[3..] {
+    for (column, value) in &all[3..6] {
         if *value <= 0.0 {
             return bad(column, *value, "must be positive");
+        }
+    }
+    // The second branch: both positive, or both zero (a one-RC table).
+    let both_zero = r.r2_ohm == 0.0 && r.c2_f == 0.0;
+    for (column, value) in &all[6..] {
+        if *value < 0.0 || (*value == 0.0 && !both_zero) {
+            return bad(
+                column,
+                *value,
+                "must be positive (or r2 and c2 both 0: no second RC branch)",
+            );
         }
     }
     Ok(())
@@ -437,6 +488,33 @@ pub(crate) mod tests {
                 column: "r1_ohm",
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn one_rc_tables_have_no_second_branch_in_every_row() {
+        let row = |soc, r2_ohm, c2_f| CellRow {
+            soc,
+            temp_c: 25.0,
+            ocv_v: 3.7,
+            r0_ohm: 0.01,
+            r1_ohm: 0.01,
+            c1_f: 1000.0,
+            r2_ohm,
+            c2_f,
+            anode_ocp_v: None,
+        };
+        let one = CellTable::from_rows(&[row(0.0, 0.0, 0.0), row(1.0, 0.0, 0.0)]).unwrap();
+        assert_eq!(one.rc_branches(), 1);
+        assert_eq!(one.params(0.5, 25.0).r2_ohm, 0.0);
+        assert_eq!(test_cell().table.rc_branches(), 2);
+        assert_eq!(
+            CellTable::from_rows(&[row(0.0, 0.0, 0.0), row(1.0, 0.01, 1e5)]),
+            Err(CellTableError::PartialSecondBranch { row: 1 })
+        );
+        assert!(matches!(
+            CellTable::from_rows(&[row(0.0, 0.01, 0.0)]),
+            Err(CellTableError::BadValue { column: "c2_f", .. })
         ));
     }
 

@@ -5,6 +5,7 @@
 //! `ocv_v` (or `ocv`); `r0_ohm`, `r1_ohm`, `r2_ohm` (or `r0`, `r1`, `r2`);
 //! `c1_f`, `c2_f` (or `c1`, `c2`); optionally `anode_ocp_v`, the anode's
 //! open-circuit potential vs Li (three-electrode data), for the plating limit.
+//! Without `r2_ohm` and `c2_f` the table is the one-RC (Thevenin) form.
 
 use crate::cell::{CellRow, CellTable, CellTableError};
 use crate::csv::{self, CsvError};
@@ -25,17 +26,23 @@ impl CellTable {
     pub fn parse_csv(text: &str) -> Result<Self, CsvError> {
         let (head, rows) = csv::rows(text)?;
         let names = head.names();
-        let mut index = [0usize; 8];
+        let find = |aliases: &[&str]| names.iter().position(|n| aliases.contains(&n.as_str()));
+        // `None` for r2/c2 in a one-RC table (both absent).
+        let mut index = [None; 8];
         for (k, (canonical, aliases)) in COLUMNS.iter().enumerate() {
-            let found = names.iter().position(|n| aliases.contains(&n.as_str()));
-            index[k] = found.ok_or_else(|| {
+            index[k] = find(aliases);
+            if index[k].is_none() && k < 6 {
                 let msg = format!(
-                    "the header has no `{canonical}` column (expected soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f,r2_ohm,c2_f)"
+                    "the header has no `{canonical}` column (expected soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f and, for a second RC branch, r2_ohm,c2_f)"
                 );
-                head.error(0, msg)
-            })?;
+                return Err(head.error(0, msg));
+            }
         }
-        let soc_scale = if names[index[0]] == "soc_pct" {
+        if index[6].is_some() != index[7].is_some() {
+            let msg = "a second RC branch needs both `r2_ohm` and `c2_f` columns (neither: one RC branch)";
+            return Err(head.error(0, msg));
+        }
+        let soc_scale = if index[0].is_some_and(|k| names[k] == "soc_pct") {
             0.01
         } else {
             1.0
@@ -44,8 +51,10 @@ impl CellTable {
         let mut parsed = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut v = [0.0; 8];
-            for (k, &col) in index.iter().enumerate() {
-                v[k] = row.number(col, COLUMNS[k].0)?;
+            for (k, col) in index.iter().enumerate() {
+                if let Some(col) = *col {
+                    v[k] = row.number(col, COLUMNS[k].0)?;
+                }
             }
             parsed.push(CellRow {
                 soc: v[0] * soc_scale,
@@ -67,11 +76,16 @@ impl CellTable {
                 why,
             } => {
                 let k = COLUMNS.iter().position(|c| c.0 == column).unwrap_or(0);
-                rows[row].error(index[k], format!("{column} = {value} ({why})"))
+                let col = index[k].unwrap_or(0);
+                rows[row].error(col, format!("{column} = {value} ({why})"))
             }
             CellTableError::PartialAnode { row } => {
                 rows[row].error(0, "no anode_ocp_v in this row")
             }
+            CellTableError::PartialSecondBranch { row } => rows[row].error(
+                index[6].unwrap_or(0),
+                "r2 = c2 = 0 in some rows only: a table has one RC branch or two throughout",
+            ),
             CellTableError::Duplicate { row, soc, temp_c } => {
                 rows[row].error(0, format!("repeats SOC {soc} at {temp_c} °C"))
             }
@@ -89,6 +103,24 @@ mod tests {
         let t = "# comment\nTemperature,SOC_pct,OCV,R0,R1,C1,R2,C2\n25,0,3.0,0.01,0.01,1000,0.01,1e5\n25,100,4.0,0.01,0.01,1000,0.01,1e5\n";
         let table = CellTable::parse_csv(t).unwrap();
         assert!((table.params(0.5, 25.0).ocv_v - 3.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reads_a_one_rc_table() {
+        let t = "soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f\n0,25,3.0,0.01,0.02,1500\n1,25,4.0,0.01,0.02,1500\n";
+        let table = CellTable::parse_csv(t).unwrap();
+        assert_eq!(table.rc_branches(), 1);
+        let p = table.params(0.3, 25.0);
+        assert_eq!(
+            (p.r1_ohm, p.c1_f, p.r2_ohm, p.c2_f),
+            (0.02, 1500.0, 0.0, 0.0)
+        );
+        let e = CellTable::parse_csv("soc,temp_c,ocv_v,r0_ohm,r1_ohm,c1_f,r2_ohm\n").unwrap_err();
+        assert!(
+            e.message.contains("both `r2_ohm` and `c2_f`"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

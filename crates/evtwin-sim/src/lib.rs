@@ -18,6 +18,7 @@ pub mod csv;
 pub mod cycle;
 pub mod driver;
 pub mod interp;
+pub mod lab;
 pub mod pack;
 pub mod rng;
 pub mod route;

@@ -4,6 +4,10 @@
 //! Over a step from speed `v0` to `v1` with mean `v̄ = (v0 + v1)/2`:
 //! drag `½ρC_dA·v̄³`, rolling `m·g·C_rr·cos θ·v̄`, grade `m·g·sin θ·v̄`, inertia
 //! `m(v1² − v0²)/(2dt)` plus the wheels' `½·J·n·(ω1² − ω0²)/dt`.
+//!
+//! Or, from coast-down coefficients (EPA/WLTP `F = A + B·v + C·v²`): rolling
+//! `(A·cos θ + B·v̄)·v̄`, drag `C·(ρ/ρ₂₀)·v̄³` (the test's air at 20 °C, scaled
+//! to the ambient's density), grade and inertia as above.
 
 use thiserror::Error;
 
@@ -27,6 +31,46 @@ pub fn air_density_kg_m3(ambient_c: f64) -> f64 {
     101_325.0 / (287.05 * (ambient_c + 273.15))
 }
 
+/// Coast-down road-load coefficients, `F = A + B·v + C·v²` on level road (SI).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coastdown {
+    /// Constant term, N.
+    pub a_n: f64,
+    /// Linear term, N/(m/s).
+    pub b_n_per_mps: f64,
+    /// Quadratic term, N/(m/s)², in air at 20 °C.
+    pub c_n_per_mps2: f64,
+}
+
+impl Coastdown {
+    /// From the units EPA and WLTP tables use: N, N/(km/h), N/(km/h)².
+    #[must_use]
+    pub fn from_kph(a_n: f64, b_n_per_kph: f64, c_n_per_kph2: f64) -> Self {
+        Self {
+            a_n,
+            b_n_per_mps: b_n_per_kph * 3.6,
+            c_n_per_mps2: c_n_per_kph2 * 3.6 * 3.6,
+        }
+    }
+
+    /// From EPA's published units: lbf, lbf/mph, lbf/mph².
+    #[must_use]
+    pub fn from_epa_lbf(a_lbf: f64, b_lbf_per_mph: f64, c_lbf_per_mph2: f64) -> Self {
+        const N_PER_LBF: f64 = 4.448_221_615_260_5;
+        Self {
+            a_n: a_lbf * N_PER_LBF,
+            b_n_per_mps: b_lbf_per_mph * N_PER_LBF * MPH_PER_MPS,
+            c_n_per_mps2: c_lbf_per_mph2 * N_PER_LBF * MPH_PER_MPS * MPH_PER_MPS,
+        }
+    }
+
+    /// Level-road force at `speed_mps` in air at 20 °C, N.
+    #[must_use]
+    pub fn force_n(&self, speed_mps: f64) -> f64 {
+        self.a_n + (self.b_n_per_mps + self.c_n_per_mps2 * speed_mps) * speed_mps
+    }
+}
+
 /// Body and wheels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BodySpec {
@@ -44,6 +88,9 @@ pub struct BodySpec {
     pub wheel_inertia_kg_m2: f64,
     /// Number of wheels.
     pub wheel_count: u32,
+    /// Coast-down coefficients; where given they replace drag coefficient,
+    /// frontal area and rolling resistance in the road load.
+    pub coastdown: Option<Coastdown>,
 }
 
 /// Motor efficiency as a function of output power over peak power (FASTSim style).
@@ -256,6 +303,15 @@ impl BodySpec {
         let (sin, cos) = grade_sin_cos(grade);
         let weight = self.test_mass_kg * GRAVITY_MPS2;
         let dv2 = v1 * v1 - v0 * v0;
+        let inertia_w = (self.test_mass_kg + self.wheel_equivalent_mass_kg()) * dv2 / (2.0 * dt_s);
+        if let Some(c) = self.coastdown {
+            return RoadLoad {
+                drag_w: c.c_n_per_mps2 * (rho / air_density_kg_m3(20.0)) * v_mean * v_mean * v_mean,
+                rolling_w: (c.a_n * cos + c.b_n_per_mps * v_mean) * v_mean,
+                grade_w: weight * sin * v_mean,
+                inertia_w,
+            };
+        }
         RoadLoad {
             // Explicit products, not `powi`: its lowering differs between
             // optimisation levels, and traces must match bit for bit.
@@ -268,7 +324,7 @@ impl BodySpec {
                 * v_mean,
             rolling_w: weight * self.rolling_resistance * cos * v_mean,
             grade_w: weight * sin * v_mean,
-            inertia_w: (self.test_mass_kg + self.wheel_equivalent_mass_kg()) * dv2 / (2.0 * dt_s),
+            inertia_w,
         }
     }
 }
@@ -355,6 +411,7 @@ mod tests {
             wheel_radius_m: 0.334,
             wheel_inertia_kg_m2: 0.815,
             wheel_count: 4,
+            coastdown: None,
         };
         // Steady 25 m/s, flat, ρ = 1.2: drag ½·1.2·0.23·2.22·25³ = 4786.875 W,
         // rolling 1752·9.81·0.007·25 = 3007.7 W.
@@ -368,5 +425,37 @@ mod tests {
         // 10 % grade at 10 m/s: m·g·sin(atan 0.1)·10.
         let l = body.road_load(10.0, 10.0, 1.0, 0.1, 1.2);
         assert!((l.grade_w - 1752.0 * 9.81 * 0.1 / 1.01_f64.sqrt() * 10.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn coastdown_road_load_is_a_plus_bv_plus_cv2() {
+        // EPA's 2022 Model 3 RWD target: 37.17 lbf, 0.0470 lbf/mph, 0.01440 lbf/mph².
+        let c = Coastdown::from_epa_lbf(37.17, 0.0470, 0.01440);
+        assert!((c.a_n - 165.34).abs() < 0.01);
+        // At 120 km/h (74.565 mph): 37.17 + 0.0470·74.565 + 0.0144·74.565² lbf.
+        let mph = 120.0 / 1.609_344;
+        let lbf = 37.17 + 0.0470 * mph + 0.01440 * mph * mph;
+        let v = 120.0 / 3.6;
+        assert!((c.force_n(v) - lbf * 4.448_221_615_260_5).abs() < 1e-9);
+        let kph = Coastdown::from_kph(c.a_n, c.b_n_per_mps / 3.6, c.c_n_per_mps2 / 12.96);
+        assert!((kph.force_n(v) - c.force_n(v)).abs() < 1e-9);
+        let body = BodySpec {
+            test_mass_kg: 1752.0,
+            drag_coefficient: 0.0,
+            frontal_area_m2: 0.0,
+            rolling_resistance: 0.0,
+            wheel_radius_m: 0.334,
+            wheel_inertia_kg_m2: 0.815,
+            wheel_count: 4,
+            coastdown: Some(c),
+        };
+        // Level, steady, air at 20 °C: exactly F(v)·v.
+        let l = body.road_load(v, v, 1.0, 0.0, air_density_kg_m3(20.0));
+        assert!((l.drag_w + l.rolling_w - c.force_n(v) * v).abs() < 1e-9);
+        // Colder air: only the C term grows, with the density.
+        let cold = body.road_load(v, v, 1.0, 0.0, air_density_kg_m3(-20.0));
+        let ratio = air_density_kg_m3(-20.0) / air_density_kg_m3(20.0);
+        assert!((cold.drag_w / l.drag_w - ratio).abs() < 1e-12);
+        assert_eq!(cold.rolling_w, l.rolling_w);
     }
 }

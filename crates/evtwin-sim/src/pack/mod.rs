@@ -12,10 +12,14 @@
 //! and terminal energy balance to rounding error.
 //!
 //! Two rates: the slowly varying parameters (R0, R1, C1, R2, C2 and their decay
-//! factors, all functions of temperature and SOC) are refreshed every
-//! `refresh_steps` steps; OCV is re-linearised at once whenever a group's SOC leaves
-//! its table segment, so it is exact at every step.
+//! factors, the cold-capacity floor and the plating limit, all functions of
+//! temperature and SOC) are refreshed per group when its temperature or SOC has
+//! moved enough to change one of them by [`REFRESH_TOLERANCE`] (see `refresh`), and
+//! at the latest every `refresh_steps` steps; OCV is re-linearised at every refresh
+//! and at once whenever a group's SOC leaves its table segment, so it is exact at
+//! every step.
 
+mod refresh;
 mod solve;
 mod thermal;
 
@@ -23,6 +27,7 @@ use thiserror::Error;
 
 use crate::cell::CellSpec;
 use crate::rng::Rng;
+pub use refresh::REFRESH_TOLERANCE;
 pub use solve::{OperatingPoint, StepEnergy};
 pub use thermal::{CoolantInput, PackThermalSpec, ThermalFlows};
 
@@ -82,6 +87,8 @@ pub struct PackInit {
 struct Slow {
     ocv_a: Vec<f64>,
     ocv_b: Vec<f64>,
+    /// The SOC window of the group's last refresh: its table segment, narrowed to
+    /// the SOC change that moves a slow parameter by the tolerance.
     seg_lo: Vec<f64>,
     seg_hi: Vec<f64>,
     r0: Vec<f64>,
@@ -102,8 +109,42 @@ struct Slow {
     inv_rend: Vec<f64>,
     /// Lowest SOC reachable at the group's temperature (cold capacity).
     floor: Vec<f64>,
-    /// Charge current at which the group's anode would plate or grow dendrites, A.
-    plating_limit_a: Vec<f64>,
+    /// The group's plating limit is `max(0, plate_a + plate_b·SOC)·plate_scale`, A:
+    /// a graphite anode's potential line (V, V per SOC) over its share of the DC
+    /// resistance, or `1·(CCD × area)` for lithium metal, `1·∞` without a rule.
+    plate_a: Vec<f64>,
+    plate_b: Vec<f64>,
+    plate_scale: Vec<f64>,
+}
+
+impl Slow {
+    fn resize(&mut self, n: usize) {
+        for v in [
+            &mut self.ocv_a,
+            &mut self.ocv_b,
+            &mut self.seg_lo,
+            &mut self.seg_hi,
+            &mut self.r0,
+            &mut self.r1,
+            &mut self.r2,
+            &mut self.alpha1,
+            &mut self.alpha2,
+            &mut self.beta1,
+            &mut self.beta2,
+            &mut self.gamma1,
+            &mut self.gamma2,
+            &mut self.k12,
+            &mut self.rbar,
+            &mut self.rend,
+            &mut self.inv_rend,
+            &mut self.floor,
+            &mut self.plate_a,
+            &mut self.plate_b,
+            &mut self.plate_scale,
+        ] {
+            v.resize(n, 0.0);
+        }
+    }
 }
 
 /// A pack's state and the results of its last step.
@@ -113,6 +154,23 @@ pub struct Pack {
     dt_s: f64,
     refresh_steps: u32,
     steps_to_refresh: u32,
+    /// What change of temperature or SOC refreshes a group.
+    tol: refresh::Tolerances,
+    /// Each group's temperature at its last refresh, °C.
+    ref_temp_c: Vec<f64>,
+    /// Each group's temperature threshold since its last refresh, K.
+    ref_tol_k: Vec<f64>,
+    /// Each group's SOC window since its last refresh (its parameters within ε).
+    win_lo: Vec<f64>,
+    win_hi: Vec<f64>,
+    /// Incremental updates of the pack sums since they were last summed afresh.
+    sum_updates: u32,
+    /// Each group's grid cell at its last linearisation (where to search next).
+    seg_ij: Vec<(usize, usize)>,
+    /// Set by the commit for each group whose SOC left its window.
+    moved: Vec<u8>,
+    /// Group refreshes so far.
+    refreshes: u64,
     // Fixed per group.
     cap_ah: Vec<f64>,
     inv_cap_as: Vec<f64>,
@@ -278,10 +336,20 @@ impl Pack {
             res_factor.push(kr);
         }
         let heat_cap = spec.cell.mass_kg * spec.cell.specific_heat_j_per_kg_k * parallel;
+        let tol = refresh::tolerances(&spec.cell, spec.stack_pressure_mpa, REFRESH_TOLERANCE);
         let mut pack = Self {
             dt_s,
             refresh_steps: refresh_steps.max(1),
             steps_to_refresh: 0,
+            tol,
+            ref_temp_c: vec![init.temp_c; n],
+            ref_tol_k: vec![0.0; n],
+            win_lo: vec![0.0; n],
+            win_hi: vec![0.0; n],
+            sum_updates: 0,
+            seg_ij: vec![(0, 0); n],
+            moved: vec![0; n],
+            refreshes: 0,
             inv_cap_as: cap_ah.iter().map(|q| 1.0 / (3600.0 * q)).collect(),
             cap_as_per_dt: cap_ah.iter().map(|q| 3600.0 * q / dt_s).collect(),
             total_cap_ah: cap_ah.iter().sum(),
@@ -390,17 +458,20 @@ impl Pack {
     }
 
     /// Charge current at which the first group's anode would plate lithium or grow
-    /// dendrites, A (infinite when the cell has no anode rule). Refreshed with the
-    /// slow parameters.
+    /// dendrites, A (infinite when the cell has no anode rule), at the start of the
+    /// last step: the anode's potential follows SOC exactly, its resistance and
+    /// critical current density refresh with the slow parameters.
     #[must_use]
     pub fn plating_limit_a(&self) -> f64 {
         self.plating_limit_a
     }
 
-    /// The plating limit of group `g`, A.
+    /// The plating limit of group `g` now, A.
     #[must_use]
     pub fn group_plating_limit_a(&self, g: usize) -> f64 {
-        self.slow.plating_limit_a[g]
+        let s = &self.slow;
+        let u = s.plate_a[g] + s.plate_b[g] * self.soc[g];
+        if u > 0.0 { u * s.plate_scale[g] } else { 0.0 }
     }
 
     /// Charge current over the plating limit after the last step: above 1 the anode
@@ -437,94 +508,29 @@ impl Pack {
         self.nominal_energy_wh() / (self.spec.cell.capacity_ah * self.spec.parallel as f64)
     }
 
+    /// Group refreshes of the slow parameters so far (one per group at every
+    /// refresh of the whole pack).
+    #[must_use]
+    pub fn group_refreshes(&self) -> u64 {
+        self.refreshes
+    }
+
+    /// The smallest temperature change that refreshes a group's slow parameters
+    /// (the threshold at the temperature where they change fastest), K.
+    #[must_use]
+    pub fn refresh_temp_tolerance_k(&self) -> f64 {
+        self.tol.min_temp_k()
+    }
+
     /// Results of the last step.
     #[must_use]
     pub fn last(&self) -> &solve::LastStep {
         &self.last
     }
 
-    /// Recomputes every group's slow parameters and OCV line.
-    fn refresh_all(&mut self) {
-        let n = self.groups();
-        let s = &mut self.slow;
-        for v in [
-            &mut s.ocv_a,
-            &mut s.ocv_b,
-            &mut s.seg_lo,
-            &mut s.seg_hi,
-            &mut s.r0,
-            &mut s.r1,
-            &mut s.r2,
-            &mut s.alpha1,
-            &mut s.alpha2,
-            &mut s.beta1,
-            &mut s.beta2,
-            &mut s.gamma1,
-            &mut s.gamma2,
-            &mut s.k12,
-            &mut s.rbar,
-            &mut s.rend,
-            &mut s.inv_rend,
-            &mut s.floor,
-            &mut s.plating_limit_a,
-        ] {
-            v.resize(n, 0.0);
-        }
-        let parallel = self.spec.parallel as f64;
-        let pressure = self
-            .spec
-            .cell
-            .pressure
-            .map_or(1.0, |p| p.resistance_factor(self.spec.stack_pressure_mpa));
-        for g in 0..n {
-            let t = self.temp_c[g];
-            let cell = &self.spec.cell;
-            let p = cell.table.params(self.soc[g], t);
-            // Spread, temperature and pressure scale the resistances; capacitances
-            // stay, so time constants grow in the cold as kinetics slow down.
-            let k = self.res_factor[g] * pressure * cell.resistance_temp_factor(t);
-            let floor = cell
-                .capacity_vs_temp
-                .as_ref()
-                .map_or(0.0, |c| c.soc_floor(t));
-            let plating = cell.anode.map_or(f64::INFINITY, |a| {
-                let r_dc = (p.r0_ohm + p.r1_ohm + p.r2_ohm) * k;
-                let u_anode = cell.table.anode_ocp_v(self.soc[g], t).unwrap_or(0.0);
-                a.charge_limit_a(u_anode, r_dc, t, self.spec.stack_pressure_mpa) * parallel
-            });
-            let s = &mut self.slow;
-            s.floor[g] = floor;
-            s.plating_limit_a[g] = plating;
-            s.r0[g] = p.r0_ohm * k / parallel;
-            s.r1[g] = p.r1_ohm * k / parallel;
-            s.r2[g] = p.r2_ohm * k / parallel;
-            // Group scaling (R/P, C·P) leaves τ = R·C unchanged; the factor k
-            // scales it with the resistance.
-            let tau1 = p.r1_ohm * p.c1_f * k;
-            let tau2 = p.r2_ohm * p.c2_f * k;
-            // libm, not the platform's exp: the same bits on every platform.
-            s.alpha1[g] = libm::exp(-self.dt_s / tau1);
-            s.alpha2[g] = libm::exp(-self.dt_s / tau2);
-            s.beta1[g] = tau1 * (1.0 - s.alpha1[g]) / self.dt_s;
-            s.beta2[g] = tau2 * (1.0 - s.alpha2[g]) / self.dt_s;
-            s.gamma1[g] = s.r1[g] * (1.0 - s.alpha1[g]);
-            s.gamma2[g] = s.r2[g] * (1.0 - s.alpha2[g]);
-            s.k12[g] = s.r1[g] * (1.0 - s.beta1[g]) + s.r2[g] * (1.0 - s.beta2[g]);
-            self.linearise_ocv(g);
-        }
-        self.sum_slow();
-        self.plating_limit_a = self
-            .slow
-            .plating_limit_a
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min);
-        // Re-anchor the running charge total (it drifts by rounding only).
-        self.charge_ah = (0..n).map(|g| self.soc[g] * self.cap_ah[g]).sum();
-    }
-
     /// Recomputes the pack sums of the slow parameters.
     fn sum_slow(&mut self) {
+        self.sum_updates = 0;
         let s = &self.slow;
         let n = self.groups();
         let mut sums = SlowSums::default();
@@ -535,33 +541,6 @@ impl Pack {
             sums.rbar += s.rbar[g];
         }
         self.slow_sums = sums;
-    }
-
-    /// Re-linearises group `g`'s OCV around its SOC and updates the resistances
-    /// that include the OCV slope.
-    fn linearise_ocv(&mut self, g: usize) {
-        let table = &self.spec.cell.table;
-        let point = table.locate(self.soc[g], self.temp_c[g]);
-        let (a, b) = table.ocv_line(point);
-        let socs = table.axes().a();
-        let s = &mut self.slow;
-        s.ocv_a[g] = a;
-        s.ocv_b[g] = b;
-        // Outside the table the end segment extrapolates: no boundary on that side.
-        s.seg_lo[g] = if point.i == 0 {
-            f64::NEG_INFINITY
-        } else {
-            socs[point.i]
-        };
-        s.seg_hi[g] = if point.i + 2 == socs.len() {
-            f64::INFINITY
-        } else {
-            socs[point.i + 1]
-        };
-        let ocv_drop = b * self.dt_s * self.inv_cap_as[g];
-        s.rbar[g] = s.r0[g] + 0.5 * ocv_drop + s.k12[g];
-        s.rend[g] = s.r0[g] + ocv_drop + s.gamma1[g] + s.gamma2[g];
-        s.inv_rend[g] = 1.0 / s.rend[g];
     }
 
     /// Fills the outputs for a pack at rest: a zero-current step changes no state

@@ -173,8 +173,8 @@ fn arg_extreme(values: &[f64], better: impl Fn(f64, f64) -> bool) -> usize {
 }
 
 impl Pack {
-    /// First pass of a step: refreshes slow parameters when due and returns what the
-    /// pack can do over the coming step.
+    /// First pass of a step: refreshes every group's slow parameters when the
+    /// backstop period is due and returns what the pack can do over the coming step.
     pub fn operating_point(&mut self) -> OperatingPoint {
         if self.steps_to_refresh == 0 {
             self.refresh_all();
@@ -188,8 +188,14 @@ impl Pack {
         let (a1, a2, b1, b2) = (&s.alpha1[..n], &s.alpha2[..n], &s.beta1[..n], &s.beta2[..n]);
         let (cell_min, cell_max) = (self.spec.cell.voltage_min_v, self.spec.cell.voltage_max_v);
         let (floor, cap_per_dt) = (&s.floor[..n], &self.cap_as_per_dt[..n]);
+        let (pa, pb, ps) = (&s.plate_a[..n], &s.plate_b[..n], &s.plate_scale[..n]);
         let scratch = &mut self.scratch;
-        let (ocv, pol, dis, chg) = scratch.split_four(n);
+        let (ocv, pol, dis, chg, plate) = scratch.split_five(n);
+        // Apart from the loop below: with it, that loop no longer vectorises.
+        for g in 0..n {
+            let u = pa[g] + pb[g] * z[g];
+            plate[g] = if u > 0.0 { u * ps[g] } else { 0.0 };
+        }
         for g in 0..n {
             let o = ocv_a[g] + ocv_b[g] * z[g];
             ocv[g] = o;
@@ -207,6 +213,7 @@ impl Pack {
             chg[g] = (cell_max - e_end) * inv_rend[g];
         }
         let ocv_v = sum4(ocv);
+        self.plating_limit_a = min4(plate);
         self.step_sums = self.slow_sums;
         let rated = self.spec.cell.capacity_ah * self.spec.parallel as f64;
         OperatingPoint {
@@ -238,6 +245,7 @@ impl Pack {
         let (r0, k12, lo, hi) = (&s.r0[..n], &s.k12[..n], &s.seg_lo[..n], &s.seg_hi[..n]);
         let (a1, a2, b1, b2) = (&s.alpha1[..n], &s.alpha2[..n], &s.beta1[..n], &s.beta2[..n]);
         let (c1, c2) = (&s.gamma1[..n], &s.gamma2[..n]);
+        let moved = &mut self.moved[..n];
         let mut left_segment = false;
         for g in 0..n {
             let z1 = z[g] - i * dt * inv_cap[g];
@@ -250,15 +258,11 @@ impl Pack {
             // Bitwise on purpose: no branch in the loop body.
             #[allow(clippy::needless_bitwise_bool)]
             let outside = (z1 < lo[g]) | (z1 > hi[g]);
+            moved[g] = u8::from(outside);
             left_segment |= outside;
         }
         if left_segment {
-            for g in 0..n {
-                if self.soc[g] < self.slow.seg_lo[g] || self.soc[g] > self.slow.seg_hi[g] {
-                    self.linearise_ocv(g);
-                }
-            }
-            self.sum_slow();
+            self.refresh_moved();
         }
         // Pack totals in closed form from the sums of the operating point (the
         // per-group terms above add up to exactly these).
@@ -277,6 +281,14 @@ impl Pack {
             heat_w: (e.ohmic_j + e.polarisation_j) / dt,
             energy: e,
         };
+    }
+
+    /// Terminal voltage of group `g` with its present state and `current_a` flowing
+    /// (the R0 drop of that current, the RC branches as they are), V.
+    #[must_use]
+    pub fn group_voltage_with_current_v(&self, g: usize, current_a: f64) -> f64 {
+        let s = &self.slow;
+        s.ocv_a[g] + s.ocv_b[g] * self.soc[g] - current_a * s.r0[g] + self.v1[g] + self.v2[g]
     }
 
     /// Terminal voltage of group `g` at the end of the last step, V.
@@ -367,12 +379,17 @@ pub(super) struct Scratch {
 }
 
 impl Scratch {
-    fn split_four(&mut self, n: usize) -> (&mut [f64], &mut [f64], &mut [f64], &mut [f64]) {
-        self.data.resize(4 * n, 0.0);
+    #[allow(clippy::type_complexity)]
+    fn split_five(
+        &mut self,
+        n: usize,
+    ) -> (&mut [f64], &mut [f64], &mut [f64], &mut [f64], &mut [f64]) {
+        self.data.resize(5 * n, 0.0);
         let (a, rest) = self.data.split_at_mut(n);
         let (b, rest) = rest.split_at_mut(n);
-        let (c, d) = rest.split_at_mut(n);
-        (a, b, c, d)
+        let (c, rest) = rest.split_at_mut(n);
+        let (d, e) = rest.split_at_mut(n);
+        (a, b, c, d, e)
     }
 }
 

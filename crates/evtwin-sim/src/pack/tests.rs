@@ -324,3 +324,39 @@ fn bad_designs_are_rejected() {
         Err(PackError::OutOfRange { .. })
     ));
 }
+
+#[test]
+fn a_one_rc_table_runs_with_its_second_branch_absent() {
+    let mut s = constant_rc_spec();
+    let mut rows = Vec::new();
+    for temp_c in [-40.0, 80.0] {
+        for soc in [0.0, 0.5, 1.0] {
+            rows.push(CellRow {
+                soc,
+                temp_c,
+                ocv_v: 3.2 + 0.8 * soc,
+                r0_ohm: 0.010,
+                r1_ohm: 0.005,
+                c1_f: 2000.0,
+                r2_ohm: 0.0,
+                c2_f: 0.0,
+                anode_ocp_v: None,
+            });
+        }
+    }
+    s.cell.table = CellTable::from_rows(&rows).unwrap();
+    let dt = 0.5;
+    let mut pack = Pack::new(s, init(0.8), &mut Rng::new(1), dt, 1).unwrap();
+    for k in 1..=200 {
+        let op = step(&mut pack, 20.0);
+        assert!(op.emf_v.is_finite() && op.resistance_ohm.is_finite());
+        let t = f64::from(k) * dt;
+        let (v1, v2) = pack.group_rc_v(0);
+        assert_eq!(v2, 0.0);
+        let want1 = -20.0 * 0.005 * (1.0 - (-t / 10.0).exp());
+        assert!((v1 - want1).abs() < 1e-12, "t={t}: {v1} vs {want1}");
+        let e = pack.last().energy;
+        let sum = e.ohmic_j + e.polarisation_j + e.terminal_j;
+        assert!((e.chemical_j - sum).abs() < 1e-9 * e.chemical_j.abs());
+    }
+}

@@ -87,6 +87,7 @@ impl Pack {
         self.coolant_c += net / th.coolant_heat_capacity_j_per_k;
         self.temp_sum_c = sum4(&self.temp_c);
         self.temp_max_c = max4(&self.temp_c);
+        self.refresh_warmed();
         ThermalFlows {
             groups_to_coolant_w: to_coolant_j / dt_s,
             coolant_to_ambient_w: to_ambient_j / dt_s,
@@ -98,6 +99,7 @@ impl Pack {
         self.temp_c[g] += delta_c;
         self.temp_sum_c = sum4(&self.temp_c);
         self.temp_max_c = max4(&self.temp_c);
+        self.refresh_warmed();
     }
 
     /// Hottest group temperature after the last thermal step, °C.

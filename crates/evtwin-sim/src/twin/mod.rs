@@ -44,7 +44,8 @@ pub struct VehicleSpec {
 pub struct TwinConfig {
     /// Fixed step, s.
     pub step_s: f64,
-    /// How often the cells' slow parameters (R, C) are re-evaluated, s.
+    /// The longest the cells' slow parameters (R, C, limits) go without being
+    /// re-evaluated, s; infinite: only when temperature or SOC moved (see `pack`).
     pub parameter_refresh_s: f64,
     /// Seed for everything random (cell spread).
     pub seed: u64,
@@ -573,13 +574,16 @@ fn check(cfg: &TwinConfig) -> Result<Timing, TwinError> {
             why: "a whole number of microseconds",
         });
     }
-    range(
-        "parameter refresh",
-        cfg.parameter_refresh_s,
-        cfg.step_s,
-        60.0,
-        "one step … 60 s",
-    )?;
+    // Infinite: no clock, groups refresh only when their temperature or SOC moved.
+    if cfg.parameter_refresh_s != f64::INFINITY {
+        range(
+            "parameter refresh",
+            cfg.parameter_refresh_s,
+            cfg.step_s,
+            60.0,
+            "one step … 60 s, or infinite",
+        )?;
+    }
     range("ambient", cfg.ambient_c, -60.0, 60.0, "−60 … 60 °C")?;
     range(
         "initial temperature",
