@@ -27,15 +27,7 @@ fn s(p: &Path) -> &str {
 /// Runs a python checker; `None` (skip) when python or its packages are missing
 /// and `EVTWIN_REQUIRE_PYTHON` is not set.
 fn python(script: &str, args: &[&str]) -> Option<String> {
-    let probe = Command::new("python3")
-        .args(["-c", "import cantools, can"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("EVTWIN_REQUIRE_PYTHON").is_none(),
-            "python3 with cantools and python-can is required (tools/test-all installs them)"
-        );
-        eprintln!("skipped: python3 with cantools and python-can is not installed");
+    if !common::python_has("cantools, can") {
         return None;
     }
     let out = Command::new("python3")

@@ -22,15 +22,7 @@ fn cycles() -> PathBuf {
 /// FASTSim's results for `files`, one JSON object each; `None` (skip) when python
 /// or fastsim is missing and `EVTWIN_REQUIRE_PYTHON` is not set.
 fn fastsim(files: &[PathBuf]) -> Option<Vec<Value>> {
-    let probe = Command::new("python3")
-        .args(["-c", "import fastsim"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("EVTWIN_REQUIRE_PYTHON").is_none(),
-            "python3 with fastsim 3.1 is required (tools/test-all installs it)"
-        );
-        eprintln!("skipped: python3 with fastsim is not installed");
+    if !common::python_has("fastsim") {
         return None;
     }
     let out = Command::new("python3")

@@ -80,18 +80,25 @@ fn column(csv: &str, name: &str) -> Vec<f64> {
         .collect()
 }
 
+/// `evtwin cell replay CELL --current PROFILE --soc-pct SOC -o OUT`.
+fn replay(cell: &Path, profile: &Path, soc_pct: &str, out: &Path) -> std::process::Output {
+    common::run(&[
+        "cell",
+        "replay",
+        cell.to_str().unwrap(),
+        "--current",
+        profile.to_str().unwrap(),
+        "--soc-pct",
+        soc_pct,
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// PyBaMM's voltages at every second; `None` (skip) without python and pybamm
 /// unless `EVTWIN_REQUIRE_PYTHON` is set.
 fn pybamm(table: &Path) -> Option<Vec<f64>> {
-    let probe = Command::new("python3")
-        .args(["-c", "import pybamm"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("EVTWIN_REQUIRE_PYTHON").is_none(),
-            "python3 with pybamm is required (tools/test-all installs it)"
-        );
-        eprintln!("skipped: python3 with pybamm is not installed");
+    if !common::python_has("pybamm") {
         return None;
     }
     let steps: Vec<String> = STEPS.iter().map(|(a, s)| format!("{a}:{s}")).collect();
@@ -115,17 +122,7 @@ fn replay_agrees_with_pybamm_thevenin_within_2_mv_rms() {
         let cell = cell(dir.path(), two);
         let profile = profile(dir.path());
         let out_csv = dir.path().join("out.csv");
-        let out = common::run(&[
-            "cell",
-            "replay",
-            cell.to_str().unwrap(),
-            "--current",
-            profile.to_str().unwrap(),
-            "--soc-pct",
-            "80",
-            "-o",
-            out_csv.to_str().unwrap(),
-        ]);
+        let out = replay(&cell, &profile, "80", &out_csv);
         assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
         let ours = column(&std::fs::read_to_string(&out_csv).unwrap(), "voltage_v");
         let Some(theirs) = pybamm(&dir.path().join("table.csv")) else {
@@ -205,17 +202,7 @@ fn fit_writes_a_table_that_holds_the_cells_resistances() {
     }
     let profile = write(dir.path(), "hppc-current.csv", &text);
     let hppc = dir.path().join("hppc.csv");
-    let replay = common::run(&[
-        "cell",
-        "replay",
-        cell.to_str().unwrap(),
-        "--current",
-        profile.to_str().unwrap(),
-        "--soc-pct",
-        "90",
-        "-o",
-        hppc.to_str().unwrap(),
-    ]);
+    let replay = replay(&cell, &profile, "90", &hppc);
     assert_eq!(replay.status.code(), Some(0), "{}", common::stderr(&replay));
     let table = dir.path().join("fitted.csv");
     let out = common::run(&[

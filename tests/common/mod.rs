@@ -62,3 +62,22 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
 pub fn shared(rel: &str) -> PathBuf {
     root().join("../shared/data").join(rel)
 }
+
+/// Whether `python3` can import `modules` (e.g. `"cantools, can"`), for the
+/// independent checkers. Missing: the caller skips, unless
+/// `EVTWIN_REQUIRE_PYTHON` is set (as tools/test-all does), where it fails.
+#[allow(dead_code)] // not every test file uses it
+pub fn python_has(modules: &str) -> bool {
+    let probe = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("EVTWIN_REQUIRE_PYTHON").is_none(),
+        "python3 with {modules} is required (tools/test-all installs it)"
+    );
+    eprintln!("skipped: python3 with {modules} is not installed");
+    false
+}
