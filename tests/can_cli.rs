@@ -389,3 +389,33 @@ fn an_old_style_mapping_entry_is_refused_with_the_one_name_to_use() {
     assert!(err.contains(&format!("{}:3:", map.display())), "{err}");
     assert!(err.contains("`signal = \"bms.ccl_a\"`"), "{err}");
 }
+
+#[test]
+fn a_frame_log_that_cannot_be_written_fails_the_run_once_and_keeps_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write(dir.path(), "short.toml", SHORT);
+    for name in ["full.log", "full.asc"] {
+        // /dev/full: every write that reaches it fails with ENOSPC.
+        let log = dir.path().join(name);
+        std::os::unix::fs::symlink("/dev/full", &log).unwrap();
+        let trace = dir.path().join("t.csv");
+        let out = common::run(&["bridge", s(&sc), "--log", s(&log), "--trace", s(&trace)]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(
+            err.matches("No space left").count(),
+            1,
+            "reported once: {err}"
+        );
+        assert!(err.contains("frame log"), "{err}");
+        assert!(
+            !common::stdout(&out).contains("frame log"),
+            "not reported as written"
+        );
+        let text = std::fs::read_to_string(&trace).unwrap();
+        assert!(
+            text.ends_with('\n') && text.lines().count() > 10,
+            "the trace is complete"
+        );
+    }
+}

@@ -153,6 +153,12 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             Box::pin(go(runner, &mut bus, setup)).await
         }
     })?;
+    // The ASC footer and the last buffered frames: a log that cannot be
+    // completed fails the run like one that could not be written.
+    if let Some(l) = log {
+        l.finish()
+            .map_err(|e| anyhow::anyhow!("writing the frame log: {e}"))?;
+    }
     print(args, &iface, &out, &report)?;
     Ok(exit_code(&out.summary))
 }

@@ -91,6 +91,9 @@ pub enum RunError {
     /// The trace could not be written.
     #[error("writing the trace: {0}")]
     Trace(#[from] std::io::Error),
+    /// The frame log could not be written (the run stops at the first failure).
+    #[error("writing the frame log: {0}")]
+    FrameLog(evtwin_can::log::LogError),
     /// A trace interval shorter than a step (or not a number).
     #[error("the trace interval must be at least one step ({step_s} s), not {every_s}")]
     TraceEvery {
