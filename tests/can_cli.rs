@@ -419,3 +419,63 @@ fn a_frame_log_that_cannot_be_written_fails_the_run_once_and_keeps_the_trace() {
         );
     }
 }
+
+#[test]
+fn sigterm_and_sighup_stop_a_real_time_bridge_like_ctrl_c() {
+    use nix::sys::signal::Signal;
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    for (signal, code) in [(Signal::SIGTERM, 143), (Signal::SIGHUP, 129)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, trace) = (dir.path().join("rt.asc"), dir.path().join("rt.csv"));
+        let mut child = common::evtwin()
+            .args([
+                "bridge",
+                "scenarios/alpine-commute-model3.toml",
+                "--real",
+                "VCU",
+                "--log",
+                s(&log),
+                "--trace",
+                s(&trace),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while std::fs::metadata(&log).map_or(0, |m| m.len()) == 0 {
+            assert!(start.elapsed() < Duration::from_mins(1), "no frames");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let status = child.wait().unwrap();
+        let (mut out, mut err) = (String::new(), String::new());
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{signal}: {err}");
+        assert!(
+            out.contains("interrupted") && out.contains("frame log"),
+            "{out}"
+        );
+        let asc = std::fs::read_to_string(&log).unwrap();
+        assert!(asc.trim_end().ends_with("End TriggerBlock"), "ASC footer");
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let last = text.lines().last().unwrap();
+        assert!(text.ends_with('\n'), "the trace's last row is complete");
+        let header = text.lines().next().unwrap();
+        assert_eq!(last.split(',').count(), header.split(',').count(), "{last}");
+    }
+}

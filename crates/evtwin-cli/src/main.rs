@@ -1,12 +1,13 @@
 //! `evtwin`: the command line of the evtwin testbench.
 //!
 //! Exit codes: 0 ok; 1 the scenario ran but a fault occurred; 2 bad input
-//! (scenario, preset, table or cycle file, arguments); 130 interrupted (Ctrl-C),
-//! after the trace and summary were written.
+//! (scenario, preset, table or cycle file, arguments); 130, 143, 129 interrupted
+//! by SIGINT (Ctrl-C), SIGTERM, SIGHUP, after the trace and summary were written.
 
 mod bridge;
 mod compare;
 mod dbc_cmd;
+mod interrupt;
 mod progress;
 mod view;
 
@@ -14,8 +15,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -160,8 +159,6 @@ pub(crate) const EXIT_OK: u8 = 0;
 pub(crate) const EXIT_FAULT: u8 = 1;
 /// A scenario, preset, table, cycle file or argument was wrong.
 pub(crate) const EXIT_BAD_INPUT: u8 = 2;
-/// Ctrl-C; the trace and summary cover what ran.
-const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error that has already been reported to the user, with its exit code.
 pub(crate) struct Reported(pub(crate) u8);
@@ -200,18 +197,13 @@ fn run(
         Err(Reported(code)) => return Ok(code),
     };
     let trace_out = trace.map(create).transpose()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second handler cannot be installed; a missing one only loses Ctrl-C.
-        let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
-    }
+    let interrupt = interrupt::Interrupt::install();
     let options = RunOptions {
         seed,
         trace_every_s: trace_every,
         ..RunOptions::default()
     };
-    let mut observer = progress::Progress::new(stop);
+    let mut observer = progress::Progress::new(interrupt.stop.clone());
     let output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
         .with_context(|| format!("running {}", path.display()))?;
     observer.finish();
@@ -233,7 +225,7 @@ fn run(
         out.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(exit_code(summary))
+    Ok(exit_code(summary, &interrupt))
 }
 
 /// The summary's line about the trace written.
@@ -251,10 +243,11 @@ pub(crate) fn trace_line(
     )
 }
 
-/// The exit code a run's summary calls for.
-pub(crate) fn exit_code(summary: &Summary) -> u8 {
+/// The exit code a run's summary calls for (interrupted: 128 + the signal's
+/// number; the trace and summary cover what ran).
+pub(crate) fn exit_code(summary: &Summary, interrupt: &interrupt::Interrupt) -> u8 {
     match (summary.status.as_str(), summary.ok()) {
-        ("interrupted", _) => EXIT_INTERRUPTED,
+        ("interrupted", _) => interrupt.exit_code(),
         (_, true) => EXIT_OK,
         (_, false) => EXIT_FAULT,
     }
