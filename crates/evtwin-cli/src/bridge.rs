@@ -206,9 +206,22 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         )?;
         writeln!(
             stdout,
-            "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, from a simulated node {}; timeouts {}",
-            n.unknown_id, n.wrong_length, n.bad_crc, n.bad_counter, n.unexpected, n.timeouts
+            "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, out of range {}, from a simulated node {}; timeouts {}",
+            n.unknown_id,
+            n.wrong_length,
+            n.bad_crc,
+            n.bad_counter,
+            n.out_of_range,
+            n.unexpected,
+            n.timeouts
         )?;
+        if n.invalid > 0 {
+            writeln!(
+                stdout,
+                "  invalid      {} times a real node's message failed too many checks; {} good frames unused meanwhile",
+                n.invalid, n.while_invalid
+            )?;
+        }
         for (signal, count) in &r.clamped {
             writeln!(
                 stdout,

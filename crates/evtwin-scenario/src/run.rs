@@ -422,6 +422,23 @@ fn log_net_events(net: &mut Network) {
                 kind = "resumed",
                 "{message} arrives again"
             ),
+            NetEvent::Invalid {
+                message,
+                at_us,
+                faulted,
+            } => {
+                if faulted {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window: communication fault raised");
+                } else {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window (the BMS does not receive it: no fault)");
+                }
+            }
+            NetEvent::Valid { message, at_us } => tracing::info!(
+                time_s = secs(at_us),
+                %message,
+                kind = "valid",
+                "{message} passes its checks again"
+            ),
             NetEvent::Rejected { why, frame, at_us } => tracing::warn!(
                 time_s = secs(at_us),
                 %frame,
