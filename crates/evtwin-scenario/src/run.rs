@@ -359,6 +359,11 @@ impl<W: Write> Runner<W> {
         mut self,
         interrupted: bool,
     ) -> Result<(RunOutput, Option<Network>), RunError> {
+        let now_us = self.now_us();
+        if let Some(net) = self.net.as_mut() {
+            net.finish(now_us);
+            log_net_events(net);
+        }
         if !self.sampled
             && let Some(t) = self.trace.as_mut()
         {
@@ -439,6 +444,23 @@ fn log_net_events(net: &mut Network) {
                 kind = "valid",
                 "{message} passes its checks again"
             ),
+            NetEvent::Suppressed {
+                why,
+                id,
+                count,
+                at_us,
+            } => {
+                let on = id.map_or_else(
+                    || "other identifiers".to_owned(),
+                    |id| format!("0x{:X}", id.raw()),
+                );
+                tracing::warn!(
+                    time_s = secs(at_us),
+                    kind = why,
+                    count,
+                    "{count} more frames ignored ({why}) on {on} in the last second"
+                );
+            }
             NetEvent::Rejected { why, frame, at_us } => tracing::warn!(
                 time_s = secs(at_us),
                 %frame,

@@ -23,6 +23,7 @@ use evtwin_can::frame::fd_length_for;
 use evtwin_can::schedule::Schedule;
 use evtwin_sim::{Input, Signal, Twin};
 
+use super::limit::RejectLimit;
 use super::plan::{Binding, Plan, Role};
 
 /// Where the values of simulated signals come from when frames are encoded.
@@ -166,6 +167,18 @@ pub enum NetEvent {
         /// When, µs.
         at_us: u64,
     },
+    /// Frames rejected in the last window of virtual time beyond those
+    /// described one by one ([`super::limit`]): counted, summed up here.
+    Suppressed {
+        /// Why they were rejected.
+        why: &'static str,
+        /// Their identifier (`None`: many identifiers together).
+        id: Option<evtwin_can::CanId>,
+        /// How many.
+        count: u64,
+        /// When the window ended, µs.
+        at_us: u64,
+    },
     /// A received frame was not used.
     Rejected {
         /// Why, e.g. `unknown id`, `wrong length`, `bad CRC`.
@@ -211,6 +224,8 @@ pub struct Network {
     /// Clamp counts by (message, signal) index.
     clamped: BTreeMap<(usize, usize), u64>,
     start_us: u64,
+    /// How many rejected frames are described, per second of virtual time.
+    limit: RejectLimit,
 }
 
 impl Network {
@@ -264,6 +279,7 @@ impl Network {
             due: Vec::new(),
             clamped: BTreeMap::new(),
             start_us,
+            limit: RejectLimit::default(),
         }
     }
 
@@ -434,9 +450,11 @@ impl Network {
     /// else is counted.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
         self.stats.rx_frames += 1;
+        self.roll_limit(now_us);
         let reject = |this: &mut Self, why: &'static str| {
-            // Counted always; described while there is room for events.
-            if this.events.len() < MAX_EVENTS {
+            // Counted always; described a few times a second per kind and
+            // identifier (the rest summed up), while there is room for events.
+            if this.limit.admit(why, frame.id(), now_us) && this.events.len() < MAX_EVENTS {
                 this.event(NetEvent::Rejected {
                     why,
                     frame: format!("{frame:?}"),
@@ -550,6 +568,34 @@ impl Network {
         }
     }
 
+    /// At the end of a run: sums up the rejected frames not yet described
+    /// ([`NetEvent::Suppressed`]), whether or not their window is over.
+    pub fn finish(&mut self, now_us: u64) {
+        self.sum_up(now_us, true);
+    }
+
+    /// Sums up the rejected frames not described once their window is over.
+    fn roll_limit(&mut self, now_us: u64) {
+        self.sum_up(now_us, false);
+    }
+
+    fn sum_up(&mut self, now_us: u64, now: bool) {
+        let mut ended = Vec::new();
+        if now {
+            self.limit.flush(&mut |s| ended.push(s));
+        } else {
+            self.limit.roll(now_us, &mut |s| ended.push(s));
+        }
+        for s in ended {
+            self.event(NetEvent::Suppressed {
+                why: s.why,
+                id: s.id,
+                count: s.count,
+                at_us: now_us,
+            });
+        }
+    }
+
     /// Some consumed message is silent past its timeout or INVALID.
     fn any_lost(&self) -> bool {
         self.state
@@ -599,6 +645,7 @@ impl Network {
     /// monitoring starts at the first reception, so a real ECU may start after
     /// the twin).
     pub fn handle_timeout(&mut self, now_us: u64) {
+        self.roll_limit(now_us);
         for k in 0..self.plan.messages.len() {
             let pm = &self.plan.messages[k];
             let (Role::Real, Some(timeout)) = (pm.role, pm.timeout_us) else {
