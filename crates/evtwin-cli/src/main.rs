@@ -9,6 +9,7 @@ mod compare;
 mod dbc_cmd;
 mod interrupt;
 mod progress;
+mod stderr_lines;
 mod view;
 
 use std::fs::File;
@@ -47,8 +48,9 @@ enum LogFormatArg {
 }
 
 /// Installs the subscriber that writes the libraries' `tracing` events to
-/// stderr (the summary goes to stdout, unchanged).
-fn init_events(cli: &Cli) {
+/// stderr (the summary goes to stdout, unchanged), through a thread of its own
+/// (`stderr_lines`); dropping the guard writes what is left.
+fn init_events(cli: &Cli) -> stderr_lines::Guard {
     use tracing_subscriber::fmt;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => tracing::Level::ERROR,
@@ -56,8 +58,9 @@ fn init_events(cli: &Cli) {
         (false, 1) => tracing::Level::DEBUG,
         (false, _) => tracing::Level::TRACE,
     };
+    let (lines, guard) = stderr_lines::start();
     let builder = fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(lines)
         .with_max_level(level)
         .with_target(false)
         .without_time();
@@ -66,6 +69,7 @@ fn init_events(cli: &Cli) {
         LogFormatArg::Text => builder.compact().with_ansi(false).try_init(),
         LogFormatArg::Json => builder.json().flatten_event(true).try_init(),
     };
+    guard
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,7 +317,7 @@ fn signals(path: Option<&Path>) -> u8 {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_events(&cli);
+    let events = init_events(&cli);
     let result = match &cli.command {
         Command::Run {
             scenario,
@@ -339,6 +343,7 @@ fn main() -> ExitCode {
         Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
         Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),
     };
+    drop(events);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
