@@ -381,3 +381,93 @@ fn an_old_style_mapping_entry_is_refused_with_the_one_name_to_use() {
     assert!(err.contains(&format!("{}:3:", map.display())), "{err}");
     assert!(err.contains("`signal = \"bms.ccl_a\"`"), "{err}");
 }
+
+#[test]
+fn a_frame_log_that_cannot_be_written_fails_the_run_once_and_keeps_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write(dir.path(), "short.toml", SHORT);
+    for name in ["full.log", "full.asc"] {
+        // /dev/full: every write that reaches it fails with ENOSPC.
+        let log = dir.path().join(name);
+        std::os::unix::fs::symlink("/dev/full", &log).unwrap();
+        let trace = dir.path().join("t.csv");
+        let out = common::run(&["bridge", s(&sc), "--log", s(&log), "--trace", s(&trace)]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(
+            err.matches("No space left").count(),
+            1,
+            "reported once: {err}"
+        );
+        assert!(err.contains("frame log"), "{err}");
+        assert!(
+            !common::stdout(&out).contains("frame log"),
+            "not reported as written"
+        );
+        let text = std::fs::read_to_string(&trace).unwrap();
+        assert!(
+            text.ends_with('\n') && text.lines().count() > 10,
+            "the trace is complete"
+        );
+    }
+}
+
+#[test]
+fn sigterm_and_sighup_stop_a_real_time_bridge_like_ctrl_c() {
+    use nix::sys::signal::Signal;
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    for (signal, code) in [(Signal::SIGTERM, 143), (Signal::SIGHUP, 129)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, trace) = (dir.path().join("rt.asc"), dir.path().join("rt.csv"));
+        let mut child = common::evtwin()
+            .args([
+                "bridge",
+                "scenarios/alpine-commute-model3.toml",
+                "--real",
+                "VCU",
+                "--log",
+                s(&log),
+                "--trace",
+                s(&trace),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while std::fs::metadata(&log).map_or(0, |m| m.len()) == 0 {
+            assert!(start.elapsed() < Duration::from_mins(1), "no frames");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let status = child.wait().unwrap();
+        let (mut out, mut err) = (String::new(), String::new());
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{signal}: {err}");
+        assert!(
+            out.contains("interrupted") && out.contains("frame log"),
+            "{out}"
+        );
+        let asc = std::fs::read_to_string(&log).unwrap();
+        assert!(asc.trim_end().ends_with("End TriggerBlock"), "ASC footer");
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let last = text.lines().last().unwrap();
+        assert!(text.ends_with('\n'), "the trace's last row is complete");
+        let header = text.lines().next().unwrap();
+        assert_eq!(last.split(',').count(), header.split(',').count(), "{last}");
+    }
+}

@@ -338,6 +338,22 @@ fn a_fault_gives_exit_code_1() {
 
 #[test]
 fn ctrl_c_stops_cleanly_and_keeps_the_trace() {
+    stop_with(nix::sys::signal::Signal::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_stops_like_ctrl_c_with_exit_143() {
+    stop_with(nix::sys::signal::Signal::SIGTERM, 143);
+}
+
+#[test]
+fn sighup_stops_like_ctrl_c_with_exit_129() {
+    stop_with(nix::sys::signal::Signal::SIGHUP, 129);
+}
+
+/// Interrupts a long run with `signal`: the summary, the trace's last row and
+/// the exit code `code`.
+fn stop_with(signal: nix::sys::signal::Signal, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.csv");
     let mut child = common::evtwin()
@@ -364,13 +380,13 @@ fn ctrl_c_stops_cleanly_and_keeps_the_trace() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(pid, signal).unwrap();
     let mut summary = String::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         summary.push_str(&line.unwrap());
     }
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(code), "{signal}");
     let j: Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(j["status"], "interrupted");
     let text = std::fs::read_to_string(&trace).unwrap();

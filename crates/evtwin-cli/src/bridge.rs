@@ -3,8 +3,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use evtwin_can::bus::{InProcBus, SocketCanBus, Transport};
@@ -120,12 +118,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         }
         None => None,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second handler cannot be installed; a missing one only loses Ctrl-C.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
+    let interrupt = crate::interrupt::Interrupt::install();
     describe(&net, &iface, time);
     let fd = args.fd || net.dbc().messages().iter().any(|m| m.fd);
     let trace_out = args.trace.as_deref().map(create).transpose()?;
@@ -141,7 +134,7 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
         speed: time.speed(),
         log: log.as_mut(),
         hub: inproc.then_some(&hub),
-        stop: &stop,
+        stop: &interrupt.stop,
     };
     let (out, report) = rt.block_on(async {
         if inproc {
@@ -153,8 +146,14 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             Box::pin(go(runner, &mut bus, setup)).await
         }
     })?;
+    // The ASC footer and the last buffered frames: a log that cannot be
+    // completed fails the run like one that could not be written.
+    if let Some(l) = log {
+        l.finish()
+            .map_err(|e| anyhow::anyhow!("writing the frame log: {e}"))?;
+    }
     print(args, &iface, &out, &report)?;
-    Ok(exit_code(&out.summary))
+    Ok(exit_code(&out.summary, &interrupt))
 }
 
 async fn go<T: Transport, W: Write>(
@@ -207,9 +206,22 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         )?;
         writeln!(
             stdout,
-            "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, from a simulated node {}; timeouts {}",
-            n.unknown_id, n.wrong_length, n.bad_crc, n.bad_counter, n.unexpected, n.timeouts
+            "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, out of range {}, from a simulated node {}; timeouts {}",
+            n.unknown_id,
+            n.wrong_length,
+            n.bad_crc,
+            n.bad_counter,
+            n.out_of_range,
+            n.unexpected,
+            n.timeouts
         )?;
+        if n.invalid > 0 {
+            writeln!(
+                stdout,
+                "  invalid      {} times a real node's message failed too many checks; {} good frames unused meanwhile",
+                n.invalid, n.while_invalid
+            )?;
+        }
         for (signal, count) in &r.clamped {
             writeln!(
                 stdout,

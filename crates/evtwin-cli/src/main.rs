@@ -1,22 +1,22 @@
 //! `evtwin`: the command line of the evtwin testbench.
 //!
 //! Exit codes: 0 ok; 1 the scenario ran but a fault occurred; 2 bad input
-//! (scenario, preset, table or cycle file, arguments); 130 interrupted (Ctrl-C),
-//! after the trace and summary were written.
+//! (scenario, preset, table or cycle file, arguments); 130, 143, 129 interrupted
+//! by SIGINT (Ctrl-C), SIGTERM, SIGHUP, after the trace and summary were written.
 
 mod bridge;
 mod cell_cmd;
 mod compare;
 mod dbc_cmd;
+mod interrupt;
 mod progress;
+mod stderr_lines;
 mod view;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -49,8 +49,9 @@ enum LogFormatArg {
 }
 
 /// Installs the subscriber that writes the libraries' `tracing` events to
-/// stderr (the summary goes to stdout, unchanged).
-fn init_events(cli: &Cli) {
+/// stderr (the summary goes to stdout, unchanged), through a thread of its own
+/// (`stderr_lines`); dropping the guard writes what is left.
+fn init_events(cli: &Cli) -> stderr_lines::Guard {
     use tracing_subscriber::fmt;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => tracing::Level::ERROR,
@@ -58,8 +59,9 @@ fn init_events(cli: &Cli) {
         (false, 1) => tracing::Level::DEBUG,
         (false, _) => tracing::Level::TRACE,
     };
+    let (lines, guard) = stderr_lines::start();
     let builder = fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(lines)
         .with_max_level(level)
         .with_target(false)
         .without_time();
@@ -68,6 +70,7 @@ fn init_events(cli: &Cli) {
         LogFormatArg::Text => builder.compact().with_ansi(false).try_init(),
         LogFormatArg::Json => builder.json().flatten_event(true).try_init(),
     };
+    guard
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,8 +167,6 @@ pub(crate) const EXIT_OK: u8 = 0;
 pub(crate) const EXIT_FAULT: u8 = 1;
 /// A scenario, preset, table, cycle file or argument was wrong.
 pub(crate) const EXIT_BAD_INPUT: u8 = 2;
-/// Ctrl-C; the trace and summary cover what ran.
-const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error that has already been reported to the user, with its exit code.
 pub(crate) struct Reported(pub(crate) u8);
@@ -204,18 +205,13 @@ fn run(
         Err(Reported(code)) => return Ok(code),
     };
     let trace_out = trace.map(create).transpose()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second handler cannot be installed; a missing one only loses Ctrl-C.
-        let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
-    }
+    let interrupt = interrupt::Interrupt::install();
     let options = RunOptions {
         seed,
         trace_every_s: trace_every,
         ..RunOptions::default()
     };
-    let mut observer = progress::Progress::new(stop);
+    let mut observer = progress::Progress::new(interrupt.stop.clone());
     let mut output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
         .with_context(|| format!("running {}", path.display()))?;
     observer.finish();
@@ -238,7 +234,7 @@ fn run(
         out.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(exit_code(summary))
+    Ok(exit_code(summary, &interrupt))
 }
 
 /// The summary's line about the trace written.
@@ -256,10 +252,11 @@ pub(crate) fn trace_line(
     )
 }
 
-/// The exit code a run's summary calls for.
-pub(crate) fn exit_code(summary: &Summary) -> u8 {
+/// The exit code a run's summary calls for (interrupted: 128 + the signal's
+/// number; the trace and summary cover what ran).
+pub(crate) fn exit_code(summary: &Summary, interrupt: &interrupt::Interrupt) -> u8 {
     match (summary.status.as_str(), summary.ok()) {
-        ("interrupted", _) => EXIT_INTERRUPTED,
+        ("interrupted", _) => interrupt.exit_code(),
         (_, true) => EXIT_OK,
         (_, false) => EXIT_FAULT,
     }
@@ -325,7 +322,7 @@ fn signals(path: Option<&Path>) -> u8 {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_events(&cli);
+    let events = init_events(&cli);
     let result = match &cli.command {
         Command::Run {
             scenario,
@@ -353,6 +350,7 @@ fn main() -> ExitCode {
         Command::Dbc(DbcCommand::Decode { dbc, log }) => dbc_cmd::decode(dbc, log),
         Command::Log(LogCommand::Convert { input, output }) => Ok(dbc_cmd::convert(input, output)),
     };
+    drop(events);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

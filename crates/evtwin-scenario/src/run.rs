@@ -91,6 +91,9 @@ pub enum RunError {
     /// The trace could not be written.
     #[error("writing the trace: {0}")]
     Trace(#[from] std::io::Error),
+    /// The frame log could not be written (the run stops at the first failure).
+    #[error("writing the frame log: {0}")]
+    FrameLog(evtwin_can::log::LogError),
     /// A trace interval shorter than a step (or not a number).
     #[error("the trace interval must be at least one step ({step_s} s), not {every_s}")]
     TraceEvery {
@@ -356,6 +359,11 @@ impl<W: Write> Runner<W> {
         mut self,
         interrupted: bool,
     ) -> Result<(RunOutput, Option<Network>), RunError> {
+        let now_us = self.now_us();
+        if let Some(net) = self.net.as_mut() {
+            net.finish(now_us);
+            log_net_events(net);
+        }
         if !self.sampled
             && let Some(t) = self.trace.as_mut()
         {
@@ -419,6 +427,40 @@ fn log_net_events(net: &mut Network) {
                 kind = "resumed",
                 "{message} arrives again"
             ),
+            NetEvent::Invalid {
+                message,
+                at_us,
+                faulted,
+            } => {
+                if faulted {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window: communication fault raised");
+                } else {
+                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window (the BMS does not receive it: no fault)");
+                }
+            }
+            NetEvent::Valid { message, at_us } => tracing::info!(
+                time_s = secs(at_us),
+                %message,
+                kind = "valid",
+                "{message} passes its checks again"
+            ),
+            NetEvent::Suppressed {
+                why,
+                id,
+                count,
+                at_us,
+            } => {
+                let on = id.map_or_else(
+                    || "other identifiers".to_owned(),
+                    |id| format!("0x{:X}", id.raw()),
+                );
+                tracing::warn!(
+                    time_s = secs(at_us),
+                    kind = why,
+                    count,
+                    "{count} more frames ignored ({why}) on {on} in the last second"
+                );
+            }
             NetEvent::Rejected { why, frame, at_us } => tracing::warn!(
                 time_s = secs(at_us),
                 %frame,

@@ -111,3 +111,77 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
         }
     }
 }
+
+/// Bad frames in the flood test.
+const FLOOD: u64 = 20_000;
+
+#[test]
+fn a_flood_of_bad_frames_is_counted_exactly_and_described_a_bounded_number_of_times() {
+    let src = Source {
+        name: "t.toml".into(),
+        text: "[scenario]\nname = \"t\"\n[vehicle]\npreset = \"model3-rwd-2022\"\n\
+               [[route]]\ncruise = { distance_km = 0.1, speed_kph = 50 }\n"
+            .into(),
+    };
+    let s = from_source(&src, Path::new(".")).unwrap();
+    let net = load_network(&s, NetFile::Builtin, NetFile::Builtin, &["VCU".into()]).unwrap();
+    let hub = InProcBus::new();
+    let mut twin_end = hub.endpoint_with("evtwin", 1 << 16, false);
+    let mut peer = hub.endpoint_with("peer", 1 << 20, false);
+    // 20 000 frames of the real VCU's command with a cycling CRC byte (one may
+    // match by chance), and 5 000 of an unknown identifier, all at once.
+    for n in 0..FLOOD {
+        let crc = u8::try_from(n % 251).unwrap();
+        peer.send_now(
+            &Frame::classic(CanId::Standard(0x110), &[crc, 0, 0, 0, 0, 0, 0, 0]).unwrap(),
+        );
+    }
+    for _ in 0..5_000 {
+        peer.send_now(&Frame::classic(CanId::Standard(0x7A5), &[1]).unwrap());
+    }
+    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>)
+        .unwrap()
+        .with_network(net);
+    let stop = AtomicBool::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let setup = BridgeSetup {
+        speed: None,
+        log: None,
+        hub: Some(&hub),
+        stop: &stop,
+    };
+    let ((_, report), lines) = events_of(|| {
+        rt.block_on(Box::pin(bridge(runner, &mut twin_end, setup)))
+            .unwrap()
+    });
+    let n = report.net;
+    assert_eq!(n.rx_frames, FLOOD + 5_000, "counted exactly");
+    // One frame in 251 may carry the right CRC by chance.
+    assert!(n.bad_crc + n.bad_counter >= FLOOD - 1, "{n:?}");
+    assert_eq!(n.unknown_id, 5_000);
+    let described = lines.iter().filter(|l| l.contains("ignored: ")).count();
+    assert!(described <= 9, "{described} lines: {lines:?}");
+    let summed: u64 = lines
+        .iter()
+        .filter(|l| l.contains(" more frames ignored ("))
+        .map(|l| {
+            let head = l.split(" more frames").next().unwrap();
+            head.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(
+        summed + described as u64,
+        n.bad_crc + n.bad_counter + n.unknown_id,
+        "every rejected frame described or summed up: {lines:?}"
+    );
+    assert!(lines.len() < 40, "bounded: {} lines", lines.len());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("more frames ignored (bad CRC) on 0x110")),
+        "{lines:?}"
+    );
+}

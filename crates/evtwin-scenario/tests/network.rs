@@ -547,3 +547,95 @@ fn only_the_messages_the_bms_receives_fault_it_when_they_stop() {
         Some(BmsFault::Communication)
     );
 }
+
+/// Runs `steps` steps of 10 ms with a real VCU whose frames `spoil` may corrupt (frame
+/// number in, frame out); returns when the BMS first reported the
+/// communication fault, s after the start, if it did.
+fn garbage_run(steps: u64, mut spoil: impl FnMut(u64, Frame) -> Frame) -> (Network, Option<f64>) {
+    let s = scenario();
+    let (mut net, mut twin) = start(&s, &["VCU".into()]);
+    let mut vcu = Vcu::new();
+    let mut sent = Vec::new();
+    let mut n = 0;
+    let mut fault_at = None;
+    for _ in 0..steps {
+        run(
+            &mut twin,
+            &mut net,
+            0.01,
+            |t| {
+                let mut out = vcu.at(t, 1.0, 300.0);
+                out[0] = spoil(n, out[0]);
+                n += 1;
+                out
+            },
+            &mut sent,
+        );
+        if fault_at.is_none() && twin.bms().output().worst_fault == Some(BmsFault::Communication) {
+            fault_at = Some(twin.time_s());
+        }
+    }
+    (net, fault_at)
+}
+
+fn bad_crc(f: Frame) -> Frame {
+    let mut d = f.data().to_vec();
+    d[0] ^= 0x5A;
+    Frame::classic(f.id(), &d).unwrap()
+}
+
+#[test]
+fn a_real_vcu_that_sends_only_bad_crcs_faults_the_bms_within_the_window() {
+    let (mut net, fault_at) = garbage_run(100, |_, f| bad_crc(f));
+    let at = fault_at.expect("communication fault raised");
+    // Three bad frames (30 ms), then the BMS's next 100 ms tick.
+    assert!(at <= 0.15, "raised after {at} s");
+    assert_eq!(net.stats().invalid, 1);
+    assert!(
+        events(&mut net)
+            .iter()
+            .any(|e| matches!(e, NetEvent::Invalid { faulted: true, .. }))
+    );
+}
+
+#[test]
+fn a_real_vcu_that_sends_only_wrong_lengths_faults_the_bms_too() {
+    let (net, fault_at) = garbage_run(100, |_, f| Frame::classic(f.id(), &f.data()[..5]).unwrap());
+    assert!(fault_at.expect("communication fault raised") <= 0.15);
+    assert_eq!(net.stats().invalid, 1);
+    assert!(net.stats().wrong_length >= 3);
+}
+
+#[test]
+fn one_lucky_frame_among_garbage_is_not_used() {
+    let (net, fault_at) = garbage_run(100, |n, f| if n == 50 { f } else { bad_crc(f) });
+    assert!(fault_at.is_some());
+    assert_eq!(net.stats().while_invalid, 1);
+    assert_eq!(net.stats().timeouts, 0, "no timeout started by it");
+}
+
+#[test]
+fn a_mostly_good_sender_with_rare_bad_frames_does_not_fault() {
+    let (net, fault_at) = garbage_run(500, |n, f| if n % 20 == 7 { bad_crc(f) } else { f });
+    assert_eq!(fault_at, None);
+    assert_eq!(net.stats().invalid, 0);
+    assert_eq!(net.stats().bad_crc, 25);
+}
+
+#[test]
+fn a_burst_of_bad_frames_faults_and_good_frames_recover() {
+    let (mut net, fault_at) = garbage_run(200, |n, f| {
+        if (100..110).contains(&n) {
+            bad_crc(f)
+        } else {
+            f
+        }
+    });
+    assert!(fault_at.is_some());
+    let evs = events(&mut net);
+    assert!(evs.iter().any(|e| matches!(e, NetEvent::Invalid { .. })));
+    assert!(
+        evs.iter().any(|e| matches!(e, NetEvent::Valid { .. })),
+        "{evs:?}"
+    );
+}

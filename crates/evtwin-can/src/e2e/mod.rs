@@ -279,6 +279,8 @@ impl E2eConfig {
 
 mod checker;
 pub use checker::{E2eChecker, E2eStatus};
+mod state;
+pub use state::{Check, E2eStateMachine, SmConfig, SmState};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

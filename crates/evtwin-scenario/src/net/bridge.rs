@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use evtwin_can::bus::inproc::InProcBus;
 use evtwin_can::bus::{BusEvent, BusStats, Transport};
-use evtwin_can::log::LogWriter;
+use evtwin_can::log::{LogError, LogWriter};
 use evtwin_can::schedule::{Pacer, Precision};
 use evtwin_can::{Direction, Frame, Timestamped};
 use evtwin_sim::Status;
@@ -152,10 +152,14 @@ pub async fn bridge<T: Transport, W: Write>(
 ) -> Result<(RunOutput, BridgeReport), RunError> {
     let BridgeSetup {
         speed,
-        mut log,
+        log,
         hub,
         stop,
     } = setup;
+    let mut log = FrameLog {
+        writer: log,
+        failed: None,
+    };
     // Tokio's timer wakes up to 1 ms late; the last 2 ms before a deadline are
     // slept on the thread's high-resolution clock (p50 65 µs late, ~2 % CPU).
     let pacer = Pacer::new(speed).with_precision(Precision::NAP_2MS);
@@ -191,7 +195,10 @@ pub async fn bridge<T: Transport, W: Write>(
                             );
                         }
                     }
-                    write_log(&mut log, stamp(due), Direction::Tx, f);
+                    log.write(stamp(due), Direction::Tx, f);
+                }
+                if log.failed.is_some() {
+                    break;
                 }
             }
             Due::Step(end_us) => {
@@ -199,7 +206,7 @@ pub async fn bridge<T: Transport, W: Write>(
                 for e in bus.drain_events() {
                     log_bus_event(&e, end_us);
                 }
-                if runner.step()? != Status::Running {
+                if log.failed.is_some() || runner.step()? != Status::Running {
                     break;
                 }
                 if stop.load(Ordering::Relaxed) {
@@ -209,12 +216,16 @@ pub async fn bridge<T: Transport, W: Write>(
             }
         }
     }
-    if let Some(l) = log.as_mut()
+    if let Some(l) = log.writer.as_mut()
         && let Err(e) = l.flush()
     {
-        tracing::error!("flushing the frame log: {e}");
+        log.failed.get_or_insert(e);
     }
+    // The trace is finished (and complete) even when the frame log failed.
     let (out, net) = runner.finish_with_network(interrupted)?;
+    if let Some(e) = log.failed {
+        return Err(RunError::FrameLog(e));
+    }
     if let Some(net) = &net {
         report.net = *net.stats();
         report.clamped = net.clamped_by_signal();
@@ -232,7 +243,7 @@ async fn receive<T: Transport, W: Write>(
     bus: &mut T,
     runner: &mut Runner<W>,
     until_us: u64,
-    log: &mut Option<&mut LogWriter>,
+    log: &mut FrameLog<'_>,
 ) {
     // Stop listening the pacer's margin early: tokio's timer wakes up to 1 ms
     // late, and the pacer sleeps the rest precisely.
@@ -247,7 +258,7 @@ async fn receive<T: Transport, W: Write>(
         match got {
             Ok(Some(rx)) => {
                 let now_us = pacer.virtual_now_us().unwrap_or(until_us).min(until_us);
-                write_log(log, rx.time_us, Direction::Rx, &rx.frame);
+                log.write(rx.time_us, Direction::Rx, &rx.frame);
                 runner.handle_frame(&rx.frame, now_us);
             }
             Ok(None) => return,
@@ -259,15 +270,25 @@ async fn receive<T: Transport, W: Write>(
     }
 }
 
-fn write_log(log: &mut Option<&mut LogWriter>, time_us: u64, dir: Direction, frame: &Frame) {
-    if let Some(l) = log.as_mut()
-        && let Err(e) = l.write(&Timestamped {
-            time_us,
-            dir,
-            frame: *frame,
-        })
-    {
-        tracing::error!("writing the frame log: {e}");
+/// The frame log asked for, if any, and its first failure: after one, nothing
+/// more is written and the bridge ends the run with that error (once).
+struct FrameLog<'a> {
+    writer: Option<&'a mut LogWriter>,
+    failed: Option<LogError>,
+}
+
+impl FrameLog<'_> {
+    fn write(&mut self, time_us: u64, dir: Direction, frame: &Frame) {
+        if let Some(l) = self.writer.as_mut()
+            && let Err(e) = l.write(&Timestamped {
+                time_us,
+                dir,
+                frame: *frame,
+            })
+        {
+            self.writer = None;
+            self.failed = Some(e);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #[cfg(feature = "io")]
 pub mod bridge;
 #[cfg(feature = "io")]
+pub mod limit;
 pub mod listen;
 pub mod mapping;
 pub mod monitor;

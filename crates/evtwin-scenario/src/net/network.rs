@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 
 use evtwin_can::Frame;
 use evtwin_can::dbc::Dbc;
-use evtwin_can::e2e::{E2eChecker, E2eStatus};
+use evtwin_can::e2e::{Check, E2eChecker, E2eStateMachine, E2eStatus, SmConfig, SmState};
 use evtwin_can::frame::fd_length_for;
 use evtwin_can::schedule::Schedule;
 use evtwin_sim::{Input, Signal, Twin};
 
+use super::limit::RejectLimit;
 use super::plan::{Binding, Plan, Role};
 
 /// Where the values of simulated signals come from when frames are encoded.
@@ -96,6 +97,15 @@ pub struct NetStats {
     pub implausible: u64,
     /// Signal values clamped to their DBC range when encoding.
     pub clamped: u64,
+    /// Frames of real nodes with a decoded value outside its DBC range: not
+    /// used, an error for the message's state machine.
+    pub out_of_range: u64,
+    /// Times a consumed message's E2E state machine went INVALID (too many
+    /// bad frames in its window): a communication fault like silence.
+    pub invalid: u64,
+    /// Frames that passed their checks but were not used because their
+    /// message was INVALID.
+    pub while_invalid: u64,
 }
 
 impl NetStats {
@@ -140,6 +150,35 @@ pub enum NetEvent {
         /// When, µs.
         at_us: u64,
     },
+    /// Too many of a consumed message's recent frames failed their checks
+    /// (CRC, length, range): the E2E state machine is INVALID.
+    Invalid {
+        /// Message name.
+        message: String,
+        /// When, µs.
+        at_us: u64,
+        /// The BMS listens to it: the communication fault was raised.
+        faulted: bool,
+    },
+    /// An INVALID message is VALID again.
+    Valid {
+        /// Message name.
+        message: String,
+        /// When, µs.
+        at_us: u64,
+    },
+    /// Frames rejected in the last window of virtual time beyond those
+    /// described one by one ([`super::limit`]): counted, summed up here.
+    Suppressed {
+        /// Why they were rejected.
+        why: &'static str,
+        /// Their identifier (`None`: many identifiers together).
+        id: Option<evtwin_can::CanId>,
+        /// How many.
+        count: u64,
+        /// When the window ended, µs.
+        at_us: u64,
+    },
     /// A received frame was not used.
     Rejected {
         /// Why, e.g. `unknown id`, `wrong length`, `bad CRC`.
@@ -156,6 +195,8 @@ struct State {
     mux_next: usize,
     counter: u8,
     checker: Option<E2eChecker>,
+    /// Every frame of a consumed message is judged here (CRC, length, range).
+    sm: E2eStateMachine,
     /// When its last frame arrived; None before the first.
     last_rx_us: Option<u64>,
     timed_out: bool,
@@ -183,6 +224,8 @@ pub struct Network {
     /// Clamp counts by (message, signal) index.
     clamped: BTreeMap<(usize, usize), u64>,
     start_us: u64,
+    /// How many rejected frames are described, per second of virtual time.
+    limit: RejectLimit,
 }
 
 impl Network {
@@ -210,6 +253,7 @@ impl Network {
                 mux_next: 0,
                 counter: 0,
                 checker: m.e2e.map(|cfg| E2eChecker::new(cfg, 2)),
+                sm: E2eStateMachine::new(SmConfig::default()),
                 last_rx_us: None,
                 timed_out: false,
                 missing_reported: false,
@@ -235,6 +279,7 @@ impl Network {
             due: Vec::new(),
             clamped: BTreeMap::new(),
             start_us,
+            limit: RejectLimit::default(),
         }
     }
 
@@ -405,9 +450,11 @@ impl Network {
     /// else is counted.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
         self.stats.rx_frames += 1;
+        self.roll_limit(now_us);
         let reject = |this: &mut Self, why: &'static str| {
-            // Counted always; described while there is room for events.
-            if this.events.len() < MAX_EVENTS {
+            // Counted always; described a few times a second per kind and
+            // identifier (the rest summed up), while there is room for events.
+            if this.limit.admit(why, frame.id(), now_us) && this.events.len() < MAX_EVENTS {
                 this.event(NetEvent::Rejected {
                     why,
                     frame: format!("{frame:?}"),
@@ -421,10 +468,14 @@ impl Network {
             return reject(self, "unknown id");
         };
         let pm = &self.plan.messages[k];
+        let real = pm.role == Role::Real;
         let m = &self.dbc.messages()[pm.dbc_index];
         let payload = frame.data().get(..m.len_bytes);
         let (Some(payload), true) = (payload, m.accepts_len(frame.len())) else {
             self.stats.wrong_length += 1;
+            if real {
+                self.judge(k, Check::Error, now_us);
+            }
             return reject(self, "wrong length");
         };
         match pm.role {
@@ -445,10 +496,12 @@ impl Network {
                 E2eStatus::Ok | E2eStatus::Initial => {}
                 E2eStatus::WrongCrc => {
                     self.stats.bad_crc += 1;
+                    self.judge(k, Check::Error, now_us);
                     return reject(self, "bad CRC");
                 }
                 E2eStatus::Repeated | E2eStatus::WrongSequence => {
                     self.stats.bad_counter += 1;
+                    self.judge(k, Check::Other, now_us);
                     return reject(self, "bad counter");
                 }
             }
@@ -456,8 +509,28 @@ impl Network {
         let values = &mut self.values[..m.signals.len()];
         if m.decode(payload, values).is_err() {
             self.stats.wrong_length += 1;
+            self.judge(k, Check::Error, now_us);
             return reject(self, "wrong length");
         }
+        if !plausible(m, values) {
+            self.stats.out_of_range += 1;
+            self.judge(k, Check::Error, now_us);
+            return reject(self, "value out of its DBC range");
+        }
+        if self.judge(k, Check::Ok, now_us) == SmState::Invalid {
+            self.stats.while_invalid += 1;
+            return;
+        }
+        self.use_values(k, now_us);
+    }
+
+    /// Passes on the values just decoded into `self.values` from a frame of
+    /// message `k` that passed every check.
+    fn use_values(&mut self, k: usize, now_us: u64) {
+        let pm = &self.plan.messages[k];
+        let m = &self.dbc.messages()[pm.dbc_index];
+        let values = &self.values[..m.signals.len()];
+        let st = &mut self.state[k];
         for (i, (v, b)) in values.iter().zip(&pm.bindings).enumerate() {
             if !v.is_finite() {
                 continue;
@@ -489,10 +562,78 @@ impl Network {
                 message,
                 at_us: now_us,
             });
-            if !self.state.iter().any(|s| s.timed_out) {
+            if !self.any_lost() {
                 self.set_comm_lost(false);
             }
         }
+    }
+
+    /// At the end of a run: sums up the rejected frames not yet described
+    /// ([`NetEvent::Suppressed`]), whether or not their window is over.
+    pub fn finish(&mut self, now_us: u64) {
+        self.sum_up(now_us, true);
+    }
+
+    /// Sums up the rejected frames not described once their window is over.
+    fn roll_limit(&mut self, now_us: u64) {
+        self.sum_up(now_us, false);
+    }
+
+    fn sum_up(&mut self, now_us: u64, now: bool) {
+        let mut ended = Vec::new();
+        if now {
+            self.limit.flush(&mut |s| ended.push(s));
+        } else {
+            self.limit.roll(now_us, &mut |s| ended.push(s));
+        }
+        for s in ended {
+            self.event(NetEvent::Suppressed {
+                why: s.why,
+                id: s.id,
+                count: s.count,
+                at_us: now_us,
+            });
+        }
+    }
+
+    /// Some consumed message is silent past its timeout or INVALID.
+    fn any_lost(&self) -> bool {
+        self.state
+            .iter()
+            .any(|s| s.timed_out || s.sm.state() == SmState::Invalid)
+    }
+
+    /// Gives message `k`'s state machine one frame's result; entering INVALID
+    /// raises the communication fault (if the BMS listens), leaving it clears
+    /// the fault once nothing else is lost. Returns the state after.
+    fn judge(&mut self, k: usize, check: Check, now_us: u64) -> SmState {
+        let st = &mut self.state[k];
+        let before = st.sm.state();
+        let after = st.sm.check(check);
+        let pm = &self.plan.messages[k];
+        if before != SmState::Invalid && after == SmState::Invalid {
+            self.stats.invalid += 1;
+            let faulted = pm.bms_listens;
+            let message = pm.name.clone();
+            self.event(NetEvent::Invalid {
+                message,
+                at_us: now_us,
+                faulted,
+            });
+            if faulted {
+                self.set_comm_lost(true);
+            }
+        } else if before == SmState::Invalid && after != SmState::Invalid {
+            let message = pm.name.clone();
+            self.event(NetEvent::Valid {
+                message,
+                at_us: now_us,
+            });
+            if !self.any_lost() {
+                self.set_comm_lost(false);
+            }
+        }
+        after
     }
 
     fn set_comm_lost(&mut self, lost: bool) {
@@ -504,6 +645,7 @@ impl Network {
     /// monitoring starts at the first reception, so a real ECU may start after
     /// the twin).
     pub fn handle_timeout(&mut self, now_us: u64) {
+        self.roll_limit(now_us);
         for k in 0..self.plan.messages.len() {
             let pm = &self.plan.messages[k];
             let (Role::Real, Some(timeout)) = (pm.role, pm.timeout_us) else {
@@ -542,4 +684,14 @@ impl Network {
             }
         }
     }
+}
+
+/// The plausibility rule of a frame: every decoded value within its signal's
+/// DBC range (where the DBC gives one, min < max), half a resolution step of
+/// rounding allowed. Signals absent from the frame (NaN) are not judged.
+fn plausible(m: &evtwin_can::dbc::Message, values: &[f64]) -> bool {
+    m.signals.iter().zip(values).all(|(s, &v)| {
+        let slack = s.factor.abs() / 2.0;
+        v.is_nan() || s.min >= s.max || (s.min - slack <= v && v <= s.max + slack)
+    })
 }
