@@ -14,7 +14,7 @@ use evtwin_can::schedule::{Pacer, Precision};
 use evtwin_can::{Direction, Frame, Timestamped};
 use evtwin_sim::Status;
 
-use super::network::NetStats;
+use super::outputs::NetStats;
 use crate::run::{Due, RunError, RunOutput, Runner};
 
 /// How the bridge runs.

@@ -10,6 +10,7 @@ pub mod listen;
 pub mod mapping;
 pub mod monitor;
 pub mod network;
+pub mod outputs;
 pub mod plan;
 pub mod setup;
 
@@ -18,6 +19,7 @@ pub use bridge::{BridgeReport, BridgeSetup, Lateness, bridge};
 #[cfg(feature = "io")]
 pub use listen::{ListenError, ListenReport, ListenSource, spawn_listener};
 pub use monitor::Monitor;
-pub use network::{Decoded, InputChange, NetEvent, NetStats, Network, Values};
+pub use network::Network;
+pub use outputs::{Decoded, InputChange, NetEvent, NetStats, Values};
 pub use plan::{Binding, Plan, PlannedMessage, Role};
 pub use setup::{BUILTIN_DBC, BUILTIN_MAPPING, NetFile, NetLoadError, load_network};

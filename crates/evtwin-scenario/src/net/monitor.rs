@@ -9,7 +9,8 @@ use evtwin_can::dbc::Dbc;
 use evtwin_sim::signals::GroupQuantity;
 use evtwin_sim::{Catalogue, Scalar, Signal};
 
-use super::network::{NetStats, Network};
+use super::network::Network;
+use super::outputs::NetStats;
 use super::plan::{Binding, Plan};
 use super::setup::{NetFile, NetLoadError, read_network};
 
