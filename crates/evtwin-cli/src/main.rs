@@ -214,8 +214,9 @@ fn run(
     let mut observer = progress::Progress::new(interrupt.stop.clone());
     let mut output = evtwin_scenario::run(&scenario, &options, trace_out, &mut observer)
         .with_context(|| format!("running {}", path.display()))?;
+    // The reference run at 25 °C stops on the same signal as the run.
+    evtwin_scenario::winter::add_range_breakdown(&scenario, &mut output.summary, &mut observer)?;
     observer.finish();
-    evtwin_scenario::winter::add_range_breakdown(&scenario, &mut output.summary)?;
     let summary = &output.summary;
     let mut stdout = std::io::stdout().lock();
     if json {

@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use crate::Scenario;
-use crate::run::{Quiet, RunError, RunOptions, run};
+use crate::run::{Observer, RunError, RunOptions, run};
 use crate::summary::Summary;
 
 /// Runs below this ambient get the breakdown, °C.
@@ -126,7 +126,12 @@ pub fn breakdown(cold: &Summary, warm: &Summary) -> Option<RangeBreakdown> {
 
 /// Runs the scenario at 25 °C and fills `summary.range_breakdown`, where the
 /// scenario is colder than [`WINTER_BELOW_C`] and has a range estimate.
-pub fn add_range_breakdown(s: &Scenario, summary: &mut Summary) -> Result<(), RunError> {
+/// `observer` may stop the reference run (Ctrl-C): then no breakdown.
+pub fn add_range_breakdown(
+    s: &Scenario,
+    summary: &mut Summary,
+    observer: &mut dyn Observer,
+) -> Result<(), RunError> {
     if s.config.ambient_c >= WINTER_BELOW_C
         || summary.estimated_range_km.is_none()
         || summary.status != "finished"
@@ -137,12 +142,9 @@ pub fn add_range_breakdown(s: &Scenario, summary: &mut Summary) -> Result<(), Ru
         seed: Some(summary.seed),
         ..RunOptions::default()
     };
-    let warm = run(
-        &at_reference(s),
-        &options,
-        None::<std::io::Sink>,
-        &mut Quiet,
-    )?;
-    summary.range_breakdown = breakdown(summary, &warm.summary);
+    let warm = run(&at_reference(s), &options, None::<std::io::Sink>, observer)?;
+    if warm.summary.status == "finished" {
+        summary.range_breakdown = breakdown(summary, &warm.summary);
+    }
     Ok(())
 }

@@ -27,7 +27,7 @@ fn summary_of(name: &str) -> (evtwin_scenario::Scenario, Summary) {
 fn the_breakdown_adds_up_against_the_same_route_at_25c() {
     let (cold_s, mut cold) = summary_of("sulfide-minus20c.toml");
     let (_, warm) = summary_of("sulfide-plus25c.toml");
-    winter::add_range_breakdown(&cold_s, &mut cold).unwrap();
+    winter::add_range_breakdown(&cold_s, &mut cold, &mut Quiet).unwrap();
     let b = cold.range_breakdown.unwrap();
     // The reference is the shipped 25 °C study (same route, seed and pack).
     assert_eq!(b.reference_range_km, warm.estimated_range_km.unwrap());
@@ -45,6 +45,6 @@ fn the_breakdown_adds_up_against_the_same_route_at_25c() {
     assert!(text.contains("km at 25 °C:"), "{text}");
     // At 25 °C there is nothing to break down.
     let (warm_s, mut warm) = summary_of("sulfide-plus25c.toml");
-    winter::add_range_breakdown(&warm_s, &mut warm).unwrap();
+    winter::add_range_breakdown(&warm_s, &mut warm, &mut Quiet).unwrap();
     assert!(warm.range_breakdown.is_none());
 }
