@@ -400,6 +400,15 @@ fn secs(us: u64) -> f64 {
     us as f64 / 1e6
 }
 
+/// What a lost message did: raised the BMS's fault, or not.
+fn outcome(faulted: bool) -> &'static str {
+    if faulted {
+        ": communication fault raised"
+    } else {
+        " (the BMS does not receive it: no fault)"
+    }
+}
+
 /// The network's events, as `tracing` events with fields.
 fn log_net_events(net: &mut Network) {
     while let Some(e) = net.poll_event() {
@@ -408,13 +417,13 @@ fn log_net_events(net: &mut Network) {
                 message,
                 at_us,
                 faulted,
-            } => {
-                if faulted {
-                    tracing::warn!(time_s = secs(at_us), %message, kind = "timeout", "{message} timed out: communication fault raised");
-                } else {
-                    tracing::warn!(time_s = secs(at_us), %message, kind = "timeout", "{message} timed out (the BMS does not receive it: no fault)");
-                }
-            }
+            } => tracing::warn!(
+                time_s = secs(at_us),
+                %message,
+                kind = "timeout",
+                "{message} timed out{}",
+                outcome(faulted)
+            ),
             NetEvent::Missing { message, at_us } => tracing::info!(
                 time_s = secs(at_us),
                 %message,
@@ -431,13 +440,13 @@ fn log_net_events(net: &mut Network) {
                 message,
                 at_us,
                 faulted,
-            } => {
-                if faulted {
-                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window: communication fault raised");
-                } else {
-                    tracing::warn!(time_s = secs(at_us), %message, kind = "invalid", "{message}: too many bad frames (CRC, length, range) in its E2E window (the BMS does not receive it: no fault)");
-                }
-            }
+            } => tracing::warn!(
+                time_s = secs(at_us),
+                %message,
+                kind = "invalid",
+                "{message}: too many bad frames (CRC, length, range) in its E2E window{}",
+                outcome(faulted)
+            ),
             NetEvent::Valid { message, at_us } => tracing::info!(
                 time_s = secs(at_us),
                 %message,

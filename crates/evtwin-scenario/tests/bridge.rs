@@ -13,7 +13,8 @@ use evtwin_can::bus::{BusEvent, InProcBus, Transport};
 use evtwin_can::dbc::Dbc;
 use evtwin_can::{CanId, Frame};
 use evtwin_scenario::net::{BUILTIN_DBC, BridgeSetup, NetFile, bridge, load_network};
-use evtwin_scenario::{RunOptions, Runner, Source, from_source};
+use evtwin_scenario::net::{BridgeReport, Network};
+use evtwin_scenario::{RunOptions, RunOutput, Runner, Scenario, Source, from_source};
 
 /// What the `tracing` events of a closure say, one line each.
 fn events_of<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
@@ -40,6 +41,31 @@ fn events_of<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     (out, text.lines().map(str::to_owned).collect())
 }
 
+/// Scenario `s` with `net` on the in-process bus `hub` (endpoint `end`), in
+/// virtual time: the run's output and the lines its events gave.
+fn bridged(
+    s: &Scenario,
+    net: Network,
+    hub: &InProcBus,
+    end: &mut evtwin_can::bus::InProcEndpoint,
+) -> ((RunOutput, BridgeReport), Vec<String>) {
+    let runner = Runner::new(s, &RunOptions::default(), None::<Vec<u8>>)
+        .unwrap()
+        .with_network(net);
+    let stop = AtomicBool::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let setup = BridgeSetup {
+        speed: None,
+        log: None,
+        hub: Some(hub),
+        stop: &stop,
+    };
+    events_of(|| rt.block_on(Box::pin(bridge(runner, end, setup))).unwrap())
+}
+
 #[test]
 fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported() {
     let src = Source {
@@ -59,24 +85,7 @@ fn a_peer_on_the_in_process_bus_sees_every_frame_on_time_and_errors_are_reported
     peer.send_now(&Frame::classic(CanId::Standard(0x140), &[0; 8]).unwrap());
     hub.inject_event(&BusEvent::ErrorFrame("bit error".into()));
     hub.inject_event(&BusEvent::BusOff);
-    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>)
-        .unwrap()
-        .with_network(net);
-    let stop = AtomicBool::new(false);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let setup = BridgeSetup {
-        speed: None,
-        log: None,
-        hub: Some(&hub),
-        stop: &stop,
-    };
-    let ((out, report), lines) = events_of(|| {
-        rt.block_on(Box::pin(bridge(runner, &mut twin_end, setup)))
-            .unwrap()
-    });
+    let ((out, report), lines) = bridged(&s, net, &hub, &mut twin_end);
     assert_eq!(out.summary.status, "finished");
     assert_eq!(report.net.unknown_id, 1);
     assert_eq!(report.net.unexpected, 1);
@@ -139,24 +148,7 @@ fn a_flood_of_bad_frames_is_counted_exactly_and_described_a_bounded_number_of_ti
     for _ in 0..5_000 {
         peer.send_now(&Frame::classic(CanId::Standard(0x7A5), &[1]).unwrap());
     }
-    let runner = Runner::new(&s, &RunOptions::default(), None::<Vec<u8>>)
-        .unwrap()
-        .with_network(net);
-    let stop = AtomicBool::new(false);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let setup = BridgeSetup {
-        speed: None,
-        log: None,
-        hub: Some(&hub),
-        stop: &stop,
-    };
-    let ((_, report), lines) = events_of(|| {
-        rt.block_on(Box::pin(bridge(runner, &mut twin_end, setup)))
-            .unwrap()
-    });
+    let ((_, report), lines) = bridged(&s, net, &hub, &mut twin_end);
     let n = report.net;
     assert_eq!(n.rx_frames, FLOOD + 5_000, "counted exactly");
     // One frame in 251 may carry the right CRC by chance.
