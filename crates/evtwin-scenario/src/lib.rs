@@ -13,6 +13,7 @@ mod assets;
 mod build;
 mod cell;
 mod controls;
+pub mod hook;
 mod load;
 pub mod net;
 mod plausible;
@@ -33,9 +34,12 @@ use evtwin_sim::{Signal, TwinConfig};
 pub use assets::{Kind as AssetKind, builtin_names};
 pub use cell::load_cell;
 pub use evtwin_can::schedule::{Pacer, Precision};
+pub use hook::{
+    EndView, ExpectationResult, FaultRecord, Hook, Mark, MarkKind, StepInput, StepView, Verdicts,
+};
 pub use load::{from_source, load};
 pub use run::{
-    Control, Due, Hook, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, apply_inputs, run,
+    Control, Due, Observer, Quiet, RunError, RunOptions, RunOutput, Runner, apply_inputs, run,
 };
 pub use source::{FileError, Source};
 pub use summary::{

@@ -25,6 +25,7 @@ use evtwin_can::Frame;
 use evtwin_sim::{Event, RealNodes, RunStats, Status, Twin, TwinError};
 
 use crate::Scenario;
+use crate::hook::{EndView, Hook, Mark, StepInput, StepView, Verdicts};
 use crate::net::{InputChange, NetEvent, Network};
 use crate::report::{Books, summarize};
 use crate::summary::Summary;
@@ -51,15 +52,6 @@ pub trait Observer {
 pub struct Quiet;
 
 impl Observer for Quiet {}
-
-/// Something plugged into every step of a run, whichever front end drives it
-/// (a fault schedule, expectations, a recorder).
-pub trait Hook: Send {
-    /// Before the twin steps from `now_us` (virtual µs): set inputs, inject.
-    fn before_step(&mut self, _twin: &mut Twin, _now_us: u64) {}
-    /// After the step, with the events it raised.
-    fn after_step(&mut self, _twin: &Twin, _events: &[Event]) {}
-}
 
 /// Options that override the scenario for one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +103,10 @@ pub struct RunOutput {
     pub summary: Summary,
     /// The trace, if one was written.
     pub trace: Option<TraceInfo>,
+    /// The results of the run's expectations and the faults it injected.
+    pub verdicts: Verdicts,
+    /// Every mark of the run (injections starting and ending).
+    pub marks: Vec<Mark>,
 }
 
 /// Runs `scenario` to the end of its route, a fault, or until `observer` stops it.
@@ -164,6 +160,11 @@ pub struct Runner<W: Write> {
     books: Books,
     events: Vec<Event>,
     hooks: Vec<Box<dyn Hook>>,
+    marks: Vec<Mark>,
+    /// What the hooks see of the bus between two steps (kept only with hooks).
+    sent: Vec<(u64, Frame)>,
+    received: Vec<(u64, Frame)>,
+    net_events: Vec<NetEvent>,
     step_us: u64,
     start: Instant,
 }
@@ -217,7 +218,11 @@ impl<W: Write> Runner<W> {
             every_steps,
             sampled: true,
             events: Vec::new(),
-            hooks: Vec::new(),
+            hooks: crate::hook::from_scenario(scenario),
+            marks: Vec::new(),
+            sent: Vec::new(),
+            received: Vec::new(),
+            net_events: Vec::new(),
             step_us,
             start,
         })
@@ -267,6 +272,12 @@ impl<W: Write> Runner<W> {
         &self.events
     }
 
+    /// The marks of the run so far (injections starting and ending).
+    #[must_use]
+    pub fn marks(&self) -> &[Mark] {
+        &self.marks
+    }
+
     /// What is due next: frames before the end of the step, else the step.
     #[must_use]
     pub fn poll_timeout(&self) -> Due {
@@ -280,7 +291,11 @@ impl<W: Write> Runner<W> {
     /// Appends to `out` the frames due at `now_us`, carrying the present values.
     pub fn poll_transmit(&mut self, now_us: u64, out: &mut Vec<Frame>) {
         if let Some(net) = self.net.as_mut() {
+            let first = out.len();
             net.poll_transmit(now_us, &self.twin, out);
+            if !self.hooks.is_empty() {
+                self.sent.extend(out[first..].iter().map(|f| (now_us, *f)));
+            }
         }
     }
 
@@ -290,7 +305,11 @@ impl<W: Write> Runner<W> {
         if let Some(net) = self.net.as_mut() {
             net.handle_frame(frame, now_us);
             apply_inputs(net, &mut self.twin);
-            log_net_events(net);
+            let keep = !self.hooks.is_empty();
+            if keep {
+                self.received.push((now_us, *frame));
+            }
+            log_net_events(net, keep.then_some(&mut self.net_events));
         }
     }
 
@@ -298,13 +317,20 @@ impl<W: Write> Runner<W> {
     /// events, keeps the statistics and samples the trace (always at the end).
     pub fn step(&mut self) -> Result<Status, RunError> {
         let now_us = self.now_us();
+        let keep = !self.hooks.is_empty();
         if let Some(net) = self.net.as_mut() {
             net.handle_timeout(now_us + self.step_us);
             apply_inputs(net, &mut self.twin);
-            log_net_events(net);
+            log_net_events(net, keep.then_some(&mut self.net_events));
         }
         for h in &mut self.hooks {
-            h.before_step(&mut self.twin, now_us);
+            h.before_step(&mut StepInput {
+                twin: &mut self.twin,
+                net: self.net.as_mut(),
+                now_us,
+                step_us: self.step_us,
+                marks: &mut self.marks,
+            });
         }
         let twin = &mut self.twin;
         let status = twin.step();
@@ -335,8 +361,23 @@ impl<W: Write> Runner<W> {
             self.events.push(e);
         }
         self.books.stats.observe(twin);
-        for h in &mut self.hooks {
-            h.after_step(twin, &self.events[first..]);
+        if keep {
+            let view = StepView {
+                twin,
+                net: self.net.as_ref(),
+                now_us: now_us + self.step_us,
+                events: &self.events[first..],
+                net_events: &self.net_events,
+                sent: &self.sent,
+                received: &self.received,
+                marks: &self.marks,
+            };
+            for h in &mut self.hooks {
+                h.after_step(&view);
+            }
+            self.sent.clear();
+            self.received.clear();
+            self.net_events.clear();
         }
         self.sampled = twin.steps().is_multiple_of(self.every_steps) || status != Status::Running;
         if self.sampled
@@ -362,7 +403,7 @@ impl<W: Write> Runner<W> {
         let now_us = self.now_us();
         if let Some(net) = self.net.as_mut() {
             net.finish(now_us);
-            log_net_events(net);
+            log_net_events(net, None);
         }
         if !self.sampled
             && let Some(t) = self.trace.as_mut()
@@ -378,7 +419,25 @@ impl<W: Write> Runner<W> {
             interrupted,
             wall_time_s,
         );
-        Ok((RunOutput { summary, trace }, self.net))
+        let mut verdicts = Verdicts::default();
+        let end = EndView {
+            twin: &self.twin,
+            net: self.net.as_ref(),
+            now_us,
+            summary: &summary,
+            marks: &self.marks,
+            interrupted,
+        };
+        for h in &mut self.hooks {
+            h.finish(&end, &mut verdicts);
+        }
+        let out = RunOutput {
+            summary,
+            trace,
+            verdicts,
+            marks: self.marks,
+        };
+        Ok((out, self.net))
     }
 }
 
@@ -409,9 +468,13 @@ fn outcome(faulted: bool) -> &'static str {
     }
 }
 
-/// The network's events, as `tracing` events with fields.
-fn log_net_events(net: &mut Network) {
+/// The network's events, as `tracing` events with fields; kept in `keep` too
+/// when the hooks want them.
+fn log_net_events(net: &mut Network, mut keep: Option<&mut Vec<NetEvent>>) {
     while let Some(e) = net.poll_event() {
+        if let Some(k) = keep.as_deref_mut() {
+            k.push(e.clone());
+        }
         match e {
             NetEvent::Timeout {
                 message,

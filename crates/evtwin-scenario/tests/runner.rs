@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use evtwin_can::bus::InProcBus;
 use evtwin_scenario::net::{BridgeSetup, NetFile, bridge, load_network};
-use evtwin_scenario::{Due, Hook, RunOptions, Runner, Scenario, Source, from_source};
-use evtwin_sim::{Event, Injection, Status, Twin};
+use evtwin_scenario::{
+    Due, Hook, RunOptions, Runner, Scenario, Source, StepInput, StepView, from_source,
+};
+use evtwin_sim::{Event, Injection, Status};
 
 fn scenario() -> Scenario {
     let src = Source {
@@ -32,13 +34,15 @@ struct HotSpot {
 }
 
 impl Hook for HotSpot {
-    fn before_step(&mut self, twin: &mut Twin, now_us: u64) {
+    fn before_step(&mut self, step: &mut StepInput<'_>) {
+        let now_us = step.now_us;
         if !self.done && now_us >= 10_000_000 {
-            twin.inject(Injection::CellHeat {
-                group: 3,
-                delta_c: 30.0,
-            })
-            .unwrap();
+            step.twin
+                .inject(Injection::CellHeat {
+                    group: 3,
+                    delta_c: 30.0,
+                })
+                .unwrap();
             self.done = true;
             self.seen
                 .lock()
@@ -47,10 +51,10 @@ impl Hook for HotSpot {
         }
     }
 
-    fn after_step(&mut self, twin: &Twin, events: &[Event]) {
-        for e in events {
+    fn after_step(&mut self, step: &StepView<'_>) {
+        for e in step.events {
             if let Event::LegFinished { index, .. } = e {
-                let line = format!("leg {index} finished at step {}", twin.steps());
+                let line = format!("leg {index} finished at step {}", step.twin.steps());
                 self.seen.lock().unwrap().push(line);
             }
         }
