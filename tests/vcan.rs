@@ -347,5 +347,7 @@ fn evtwin_dbc_decode_agrees_with_cantools() {
     );
 }
 
+#[path = "vcan/faults.rs"]
+mod faults;
 #[path = "vcan/real_vcu.rs"]
 mod real_vcu;

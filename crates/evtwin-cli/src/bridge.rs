@@ -202,8 +202,27 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         writeln!(
             stdout,
             "  bus          {}: sent {} frames, received {} ({} used); {} values clamped",
-            iface, n.tx_frames, n.rx_frames, n.rx_used, n.clamped
+            iface,
+            n.tx_frames - r.send_errors.min(n.tx_frames),
+            n.rx_frames,
+            n.rx_used,
+            n.clamped
         )?;
+        let l = &r.link;
+        if l.down_spells > 0 {
+            writeln!(
+                stdout,
+                "  link         {iface} went down {} time(s), {:.2} s in all: {} frames not sent",
+                l.down_spells, l.down_s, l.not_sent_down
+            )?;
+        }
+        if l.not_sent_other > 0 {
+            writeln!(
+                stdout,
+                "  not sent     {} frames failed to send (see the log)",
+                l.not_sent_other
+            )?;
+        }
         writeln!(
             stdout,
             "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, out of range {}, from a simulated node {}; timeouts {}",

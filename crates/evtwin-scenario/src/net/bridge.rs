@@ -40,6 +40,8 @@ pub struct BridgeReport {
     pub lateness_us: Option<Lateness>,
     /// Frames that could not be sent.
     pub send_errors: u64,
+    /// The interface going down and coming back, and what was not sent.
+    pub link: super::link::LinkReport,
     /// Signals clamped to their DBC range when encoding, with counts.
     pub clamped: std::collections::BTreeMap<String, u64>,
     /// The run was stopped (Ctrl-C) before its end.
@@ -169,6 +171,7 @@ pub async fn bridge<T: Transport, W: Write>(
     let mut frames = Vec::new();
     let stamp = |virtual_us: u64| if paced { wall_us() } else { virtual_us };
     let mut interrupted = false;
+    let mut link = super::link::LinkWatch::new(bus.name());
     loop {
         match runner.poll_timeout() {
             // Frames due before the step's end, each at its own deadline,
@@ -185,14 +188,11 @@ pub async fn bridge<T: Transport, W: Write>(
                 frames.clear();
                 runner.poll_transmit(due, &mut frames);
                 for f in &frames {
-                    if let Err(e) = bus.send(f).await {
-                        report.send_errors += 1;
-                        if report.send_errors <= 10 {
-                            tracing::warn!(
-                                time_s = due as f64 / 1e6,
-                                kind = "send",
-                                "send failed: {e}"
-                            );
+                    match bus.send(f).await {
+                        Ok(()) => link.sent(due),
+                        Err(e) => {
+                            report.send_errors += 1;
+                            link.failed(due, &e);
                         }
                     }
                     log.write(stamp(due), Direction::Tx, f);
@@ -231,6 +231,7 @@ pub async fn bridge<T: Transport, W: Write>(
         report.clamped = net.clamped_by_signal();
     }
     report.bus = bus.stats();
+    report.link = link.finish();
     report.lateness_us = lateness.summary();
     report.interrupted = interrupted;
     Ok((out, report))

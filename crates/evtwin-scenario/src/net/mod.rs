@@ -6,6 +6,8 @@
 pub mod bridge;
 #[cfg(feature = "io")]
 pub mod limit;
+#[cfg(feature = "io")]
+pub mod link;
 pub mod listen;
 pub mod mapping;
 pub mod monitor;
@@ -16,6 +18,8 @@ pub mod setup;
 
 #[cfg(feature = "io")]
 pub use bridge::{BridgeReport, BridgeSetup, Lateness, bridge};
+#[cfg(feature = "io")]
+pub use link::LinkReport;
 #[cfg(feature = "io")]
 pub use listen::{ListenError, ListenReport, ListenSource, spawn_listener};
 pub use monitor::Monitor;
