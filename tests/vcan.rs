@@ -351,3 +351,5 @@ fn evtwin_dbc_decode_agrees_with_cantools() {
 mod faults;
 #[path = "vcan/real_vcu.rs"]
 mod real_vcu;
+#[path = "vcan/soak.rs"]
+mod soak;

@@ -58,7 +58,11 @@ fn link_down_floods_and_a_slow_stderr_are_answered() {
     assert_eq!(err.matches("kind=\"link_down\"").count(), 1, "{err}");
     assert_eq!(err.matches("kind=\"link_up\"").count(), 1, "{err}");
     let after = read_candump(&out.join("after-up.log"));
-    assert!(after.len() > 300, "{} frames in 2 s after the link came back", after.len());
+    assert!(
+        after.len() > 300,
+        "{} frames in 2 s after the link came back",
+        after.len()
+    );
     assert!(read(out, "a.out").contains("went down 1 time(s)"));
 
     // B1. Every flood frame counted once, in exactly one class; the send error
@@ -85,7 +89,10 @@ fn link_down_floods_and_a_slow_stderr_are_answered() {
     assert!(u(&late["p99"]) <= FLOOD_P99_US, "{late}");
     assert!(u(&late["max"]) <= FLOOD_MAX_US, "{late}");
     let lines = read(out, "b1.err").lines().count();
-    assert!(lines < 600, "{lines} stderr lines for a flood of {FLOOD_FRAMES}");
+    assert!(
+        lines < 600,
+        "{lines} stderr lines for a flood of {FLOOD_FRAMES}"
+    );
     assert!(read(out, "b1.err").contains("more frames ignored"));
 
     // B2. Garbage on the real VCU's identifier: the E2E receiver goes INVALID,
