@@ -349,6 +349,8 @@ fn evtwin_dbc_decode_agrees_with_cantools() {
 
 #[path = "vcan/faults.rs"]
 mod faults;
+#[path = "vcan/kvaser.rs"]
+mod kvaser;
 #[path = "vcan/real_vcu.rs"]
 mod real_vcu;
 #[path = "vcan/soak.rs"]

@@ -208,21 +208,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
             n.rx_used,
             n.clamped
         )?;
-        let l = &r.link;
-        if l.down_spells > 0 {
-            writeln!(
-                stdout,
-                "  link         {iface} went down {} time(s), {:.2} s in all: {} frames not sent",
-                l.down_spells, l.down_s, l.not_sent_down
-            )?;
-        }
-        if l.not_sent_other > 0 {
-            writeln!(
-                stdout,
-                "  not sent     {} frames failed to send (see the log)",
-                l.not_sent_other
-            )?;
-        }
+        print_link(&mut stdout, iface, r)?;
         writeln!(
             stdout,
             "  rejected     unknown id {}, wrong length {}, bad CRC {}, bad counter {}, out of range {}, from a simulated node {}; timeouts {}",
@@ -254,6 +240,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
                 l.p50, l.p99, l.max, l.frames
             )?;
         }
+        print_controller(&mut stdout, iface, r)?;
         let b = &r.bus;
         if b.error_frames + b.bus_off + b.error_passive + b.tx_dropped + b.tx_enobufs_retries > 0 {
             writeln!(
@@ -281,6 +268,46 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         writeln!(f)?;
         f.flush()
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The link's spells down and other send failures, when there were any.
+fn print_link(stdout: &mut impl Write, iface: &str, r: &BridgeReport) -> Result<()> {
+    let l = &r.link;
+    if l.down_spells > 0 {
+        writeln!(
+            stdout,
+            "  link         {iface} went down {} time(s), {:.2} s in all: {} frames not sent",
+            l.down_spells, l.down_s, l.not_sent_down
+        )?;
+    }
+    if l.not_sent_other > 0 {
+        writeln!(
+            stdout,
+            "  not sent     {} frames failed to send (see the log)",
+            l.not_sent_other
+        )?;
+    }
+    Ok(())
+}
+
+/// The controller's state and error counters (netlink), where it has one.
+fn print_controller(stdout: &mut impl Write, iface: &str, r: &BridgeReport) -> Result<()> {
+    if let Some(c) = &r.controller {
+        let rate = c
+            .bitrate
+            .map_or_else(String::new, |b| format!(" at {} kbit/s", b / 1000));
+        let count = |v: Option<u16>| v.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        writeln!(
+            stdout,
+            "  controller   {iface}{rate}: {} at the end, worst {}; error counters up to tx {} rx {} (netlink, {} queries)",
+            c.state_end,
+            c.state_worst,
+            count(c.tx_errors_max),
+            count(c.rx_errors_max),
+            c.polls
+        )?;
     }
     Ok(())
 }

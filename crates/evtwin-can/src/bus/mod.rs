@@ -70,6 +70,20 @@ pub struct BusStats {
     pub bus_off: u64,
 }
 
+/// A controller's state and error counters as the kernel reports them
+/// (netlink), for interfaces that have a controller (not `vcan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkStatus {
+    /// Fault-confinement state.
+    pub state: socketcan::ControllerState,
+    /// Transmit error counter, if the driver reports it.
+    pub tx_errors: Option<u16>,
+    /// Receive error counter, if the driver reports it.
+    pub rx_errors: Option<u16>,
+    /// Nominal bitrate, bit/s.
+    pub bitrate: Option<u32>,
+}
+
 /// A CAN transport. Used from a tokio current-thread runtime.
 #[allow(async_fn_in_trait)] // used on one thread; no `Send` bound needed
 pub trait Transport {
@@ -93,4 +107,10 @@ pub trait Transport {
 
     /// Counters so far.
     fn stats(&self) -> BusStats;
+
+    /// The controller's state and error counters, asked of the kernel (one
+    /// round trip: call it at about 1 Hz); `None` where there is no controller.
+    fn link_status(&mut self) -> Option<LinkStatus> {
+        None
+    }
 }

@@ -42,6 +42,8 @@ pub struct BridgeReport {
     pub send_errors: u64,
     /// The interface going down and coming back, and what was not sent.
     pub link: super::link::LinkReport,
+    /// The controller's state and error counters (netlink), where it has one.
+    pub controller: Option<super::link::ControllerReport>,
     /// Signals clamped to their DBC range when encoding, with counts.
     pub clamped: std::collections::BTreeMap<String, u64>,
     /// The run was stopped (Ctrl-C) before its end.
@@ -172,6 +174,9 @@ pub async fn bridge<T: Transport, W: Write>(
     let stamp = |virtual_us: u64| if paced { wall_us() } else { virtual_us };
     let mut interrupted = false;
     let mut link = super::link::LinkWatch::new(bus.name());
+    let mut controller = super::link::ControllerWatch::default();
+    controller.observe(bus.link_status());
+    let mut polled_s = 0;
     loop {
         match runner.poll_timeout() {
             // Frames due before the step's end, each at its own deadline,
@@ -203,6 +208,10 @@ pub async fn bridge<T: Transport, W: Write>(
             }
             Due::Step(end_us) => {
                 receive(&pacer, bus, &mut runner, end_us, &mut log).await;
+                if end_us / 1_000_000 != polled_s {
+                    polled_s = end_us / 1_000_000;
+                    controller.observe(bus.link_status());
+                }
                 for e in bus.drain_events() {
                     log_bus_event(&e, end_us);
                 }
@@ -232,6 +241,8 @@ pub async fn bridge<T: Transport, W: Write>(
     }
     report.bus = bus.stats();
     report.link = link.finish();
+    controller.observe(bus.link_status());
+    report.controller = controller.finish();
     report.lateness_us = lateness.summary();
     report.interrupted = interrupted;
     Ok((out, report))

@@ -8,7 +8,8 @@
 
 use std::io::ErrorKind;
 
-use evtwin_can::bus::BusError;
+use evtwin_can::bus::socketcan::ControllerState;
+use evtwin_can::bus::{BusError, LinkStatus};
 
 /// The link's history over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -112,6 +113,75 @@ impl LinkWatch {
     }
 }
 
+/// The controller as the kernel reported it (netlink, about once a second),
+/// for interfaces that have one (an SJA1000, an mcp251x, a USB adapter; not
+/// `vcan`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ControllerReport {
+    /// Nominal bitrate, bit/s, when configured.
+    pub bitrate: Option<u32>,
+    /// State at the end of the run.
+    pub state_end: &'static str,
+    /// The worst state seen.
+    pub state_worst: &'static str,
+    /// Highest transmit error counter seen.
+    pub tx_errors_max: Option<u16>,
+    /// Highest receive error counter seen.
+    pub rx_errors_max: Option<u16>,
+    /// Queries answered.
+    pub polls: u64,
+}
+
+fn rank(s: ControllerState) -> u8 {
+    match s {
+        ControllerState::ErrorActive => 0,
+        ControllerState::ErrorWarning => 1,
+        ControllerState::ErrorPassive => 2,
+        ControllerState::BusOff => 3,
+    }
+}
+
+fn name(s: ControllerState) -> &'static str {
+    match s {
+        ControllerState::ErrorActive => "error-active",
+        ControllerState::ErrorWarning => "error-warning",
+        ControllerState::ErrorPassive => "error-passive",
+        ControllerState::BusOff => "bus-off",
+    }
+}
+
+/// Collects [`LinkStatus`] answers into a [`ControllerReport`].
+#[derive(Debug, Default)]
+pub struct ControllerWatch {
+    worst: Option<ControllerState>,
+    report: Option<ControllerReport>,
+}
+
+impl ControllerWatch {
+    /// One answer (or `None`: no controller, or the query failed).
+    pub fn observe(&mut self, status: Option<LinkStatus>) {
+        let Some(st) = status else { return };
+        let worst = match self.worst {
+            Some(w) if rank(w) >= rank(st.state) => w,
+            _ => st.state,
+        };
+        self.worst = Some(worst);
+        let r = self.report.get_or_insert_with(ControllerReport::default);
+        r.bitrate = st.bitrate.or(r.bitrate);
+        r.state_end = name(st.state);
+        r.state_worst = name(worst);
+        r.tx_errors_max = st.tx_errors.max(r.tx_errors_max);
+        r.rx_errors_max = st.rx_errors.max(r.rx_errors_max);
+        r.polls += 1;
+    }
+
+    /// The report, if the interface ever answered.
+    #[must_use]
+    pub fn finish(self) -> Option<ControllerReport> {
+        self.report
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +208,33 @@ mod tests {
         assert_eq!(r.not_sent_down, 51);
         assert_eq!(r.not_sent_other, 1);
         assert!((r.down_s - 0.49).abs() < 1e-9, "{}", r.down_s);
+    }
+
+    #[test]
+    fn the_controller_report_keeps_the_worst_state_and_the_highest_counters() {
+        let st = |state, tx| {
+            Some(LinkStatus {
+                state,
+                tx_errors: Some(tx),
+                rx_errors: Some(0),
+                bitrate: Some(500_000),
+            })
+        };
+        let mut w = ControllerWatch::default();
+        w.observe(None);
+        w.observe(st(ControllerState::ErrorActive, 0));
+        w.observe(st(ControllerState::ErrorPassive, 136));
+        w.observe(st(ControllerState::ErrorActive, 40));
+        let r = w.finish().unwrap();
+        assert_eq!(
+            (r.state_end, r.state_worst),
+            ("error-active", "error-passive")
+        );
+        assert_eq!(
+            (r.tx_errors_max, r.polls, r.bitrate),
+            (Some(136), 3, Some(500_000))
+        );
+        assert_eq!(ControllerWatch::default().finish(), None);
     }
 
     #[test]
