@@ -474,6 +474,8 @@ impl ChademoEv {
         };
         if let Some(why) = incompatible {
             self.events.push_back(ChademoEvent::Incompatible(why));
+            // "Normal stop request before charging".
+            self.flags.stop_request = true;
             self.begin_stop(StopReason::Incompatible(why), now_us);
             return;
         }

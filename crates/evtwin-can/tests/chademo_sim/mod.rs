@@ -109,6 +109,8 @@ pub struct Sim {
     pub stop_soc_pct: f64,
     /// What the BMS asks for, A.
     pub want_a: f64,
+    /// The d2 wire is cut (a fault).
+    pub cut_d2: bool,
 }
 
 /// A BMS for a 400 V pack: max 450 V, min 300 V, target 410 V.
@@ -124,9 +126,10 @@ pub fn bms() -> EvBms {
 }
 
 impl Sim {
-    /// Plugged in, the charger started at t = 0.
-    pub fn new(ev: EvConfig, ch: ChargerConfig) -> Self {
-        let mut s = Self {
+    /// Plugged in, not started: set up the plant, the BMS and faults, then
+    /// [`Sim::start`].
+    pub fn build(ev: EvConfig, ch: ChargerConfig) -> Self {
+        Self {
             ev: ChademoEv::new(ev),
             ch: ChademoCharger::new(ch),
             plant: Plant::default(),
@@ -139,10 +142,21 @@ impl Sim {
             mute: None,
             stop_soc_pct: 80.0,
             want_a: 100.0,
-        };
-        s.feed();
-        s.ch.start(0);
-        s.step_to(0);
+            cut_d2: false,
+        }
+    }
+
+    /// The charger's start button at t = 0.
+    pub fn start(&mut self) {
+        self.feed();
+        self.ch.start(0);
+        self.step_to(0);
+    }
+
+    /// Built and started.
+    pub fn new(ev: EvConfig, ch: ChargerConfig) -> Self {
+        let mut s = Self::build(ev, ch);
+        s.start();
         s
     }
 
@@ -151,12 +165,18 @@ impl Sim {
         Self::new(EvConfig::default(), ChargerConfig::default())
     }
 
+    fn lines(&self) -> Lines {
+        let mut l = Lines::wire(self.plugged, self.ch.lines(), self.ev.lines());
+        l.d2 &= !self.cut_d2;
+        l
+    }
+
     fn wire(&mut self) {
-        let lines = Lines::wire(self.plugged, self.ch.lines(), self.ev.lines());
+        let lines = self.lines();
         self.ev.set_lines(lines, self.now_us);
         self.ch.set_lines(lines, self.now_us);
         // A line one side changed may change the other's.
-        let again = Lines::wire(self.plugged, self.ch.lines(), self.ev.lines());
+        let again = self.lines();
         if again != lines {
             self.ev.set_lines(again, self.now_us);
             self.ch.set_lines(again, self.now_us);
@@ -193,7 +213,8 @@ impl Sim {
         }
         let connected = closed || p.welded_closed;
         if connected {
-            let target = if out.output_enabled {
+            // The fault's extra current flows only while the stage delivers.
+            let target = if out.output_enabled && out.current_setpoint_a > 0.0 {
                 out.current_setpoint_a + p.extra_a
             } else {
                 0.0
@@ -280,7 +301,7 @@ impl Sim {
             request_a: req,
             current_a: self.plant.current_a,
             contactors_closed: self.ev.output().contactors_closed,
-            lines: Lines::wire(self.plugged, self.ch.lines(), self.ev.lines()),
+            lines: self.lines(),
             locked: self.ch.lines().lock,
         });
     }
