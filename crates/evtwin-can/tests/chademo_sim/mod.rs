@@ -9,6 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use evtwin_can::Frame;
+use evtwin_can::chademo::msg::{ChargerCapability, ChargerOutputMsg, EvLimits, EvRequest, EvTime};
 use evtwin_can::chademo::{
     ChademoCharger, ChademoEv, ChademoEvent, ChargerConfig, ChargerMeasured, EvBms, EvConfig,
     Lines, Side,
@@ -71,6 +72,18 @@ pub struct Sent {
     pub frame: Frame,
     /// Whether it reached the other side.
     pub delivered: bool,
+    /// What the sender decided to put in it (its `last_sent`).
+    pub decided: Decided,
+}
+
+/// A sent message as its sender built it.
+#[derive(Debug, Clone, Copy)]
+pub enum Decided {
+    Limits(EvLimits),
+    Time(EvTime),
+    Request(EvRequest),
+    Capability(ChargerCapability),
+    Status(ChargerOutputMsg),
 }
 
 /// One sample of the plant and both sides, taken at every loop time.
@@ -261,23 +274,36 @@ impl Sim {
         self.ch.handle_timeout(t_us);
         // Frames go back and forth until both sides are quiet at this instant.
         loop {
-            let mut wire: Vec<(Side, Frame)> = Vec::new();
+            let mut wire: Vec<(Side, Frame, Decided)> = Vec::new();
             while let Some(f) = self.ev.poll_transmit(t_us) {
-                wire.push((Side::Ev, f));
+                let (l, t, r) = self.ev.last_sent();
+                let d = match f.id().raw() {
+                    0x100 => Decided::Limits(l),
+                    0x101 => Decided::Time(t),
+                    _ => Decided::Request(r),
+                };
+                wire.push((Side::Ev, f, d));
             }
             while let Some(f) = self.ch.poll_transmit(t_us) {
-                wire.push((Side::Charger, f));
+                let (c, s) = self.ch.last_sent();
+                let d = if f.id().raw() == 0x108 {
+                    Decided::Capability(c)
+                } else {
+                    Decided::Status(s)
+                };
+                wire.push((Side::Charger, f, d));
             }
             if wire.is_empty() {
                 break;
             }
-            for (from, frame) in wire {
+            for (from, frame, decided) in wire {
                 let delivered = !self.muted(from);
                 self.sent.push(Sent {
                     t_us,
                     from,
                     frame,
                     delivered,
+                    decided,
                 });
                 if delivered {
                     match from {
