@@ -9,7 +9,7 @@
 mod chademo_sim;
 
 use chademo_sim::Sim;
-use evtwin_can::chademo::msg::{ChargerOutputMsg, EvRequest};
+use evtwin_can::chademo::msg::{ChargerOutputMsg, EvRequest, EvTime};
 use evtwin_can::chademo::{
     ChademoEvent as E, ChargerConfig, ChargerPhase, EvConfig, EvFaults, EvPhase, Incompatibility,
     Side, StopReason,
@@ -458,4 +458,46 @@ fn an_ev_that_never_answers_times_the_charger_out() {
         "it never started sending"
     );
     assert!(!sim.ch.lines().d1);
+}
+
+#[test]
+fn the_maximum_charging_time_ends_the_charge() {
+    let ev = EvConfig {
+        max_charge_time_s: 60,
+        ..EvConfig::default()
+    };
+    let mut sim = Sim::new(ev, ChargerConfig::default());
+    sim.run();
+    let start = sim
+        .when(Side::Charger, |e| *e == E::ChargingStarted)
+        .unwrap();
+    assert_eq!(sim.ch.stop_reason(), Some(StopReason::MaxTimeReached));
+    assert_eq!(stop_time(&sim, Side::Charger), start + 60_000_000);
+    assert_eq!(sim.ev.stop_reason(), Some(StopReason::ChargerStop));
+    // The remaining time counts down in 0x109: 10 s units and minutes, rounded up.
+    let rem = |t: u64| {
+        let f = sim
+            .frames(Side::Charger, 0x109)
+            .into_iter()
+            .find(|f| f.t_us >= t)
+            .unwrap();
+        let m = ChargerOutputMsg::decode(&f.frame).unwrap().msg;
+        (m.remaining_10s, m.remaining_min)
+    };
+    assert_eq!(rem(start), (6, 1));
+    assert_eq!(rem(start + 30_000_000), (3, 1));
+    assert_eq!(rem(start + 55_000_000), (1, 1));
+    assert_eq!(rem(start + 61_000_000), (0, 0));
+    // The EV's 0x101 said 60 s: 6 × 10 s, 1 min.
+    let t = EvTime::decode(&sim.frames(Side::Ev, 0x101)[0].frame)
+        .unwrap()
+        .msg;
+    assert_eq!(
+        (
+            t.max_charge_time_10s,
+            t.max_charge_time_min,
+            t.max_charge_time_s()
+        ),
+        (6, 1, 60)
+    );
 }
