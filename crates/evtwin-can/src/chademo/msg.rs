@@ -84,13 +84,13 @@ pub struct Decoded<T> {
 /// 0x100: the EV's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EvLimits {
-    /// [0] minimum charge current, A.
+    /// Byte 0: minimum charge current, A.
     pub min_charge_current_a: u8,
-    /// [2..3] minimum battery voltage, V.
+    /// Byte 2..3: minimum battery voltage, V.
     pub min_battery_v: u16,
-    /// [4..5] maximum battery voltage, V: the charger stops above it.
+    /// Byte 4..5: maximum battery voltage, V: the charger stops above it.
     pub max_battery_v: u16,
-    /// [6] charged-rate reference, % (100 = the SOC scale's full).
+    /// Byte 6: charged-rate reference, % (100 = the SOC scale's full).
     pub charged_rate_ref_pct: u8,
 }
 
@@ -124,13 +124,13 @@ impl EvLimits {
 /// 0x101: the EV's charging time and capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EvTime {
-    /// [1] maximum charging time in 10 s units; 0xFF: use the minutes.
+    /// Byte 1: maximum charging time in 10 s units; 0xFF: use the minutes.
     pub max_charge_time_10s: u8,
-    /// [2] maximum charging time, minutes.
+    /// Byte 2: maximum charging time, minutes.
     pub max_charge_time_min: u8,
-    /// [3] estimated charging time, minutes.
+    /// Byte 3: estimated charging time, minutes.
     pub est_charge_time_min: u8,
-    /// [5..6] rated battery capacity, 0.1 kWh units.
+    /// Byte 5..6: rated battery capacity, 0.1 kWh units.
     pub rated_capacity_100wh: u16,
 }
 
@@ -267,17 +267,17 @@ impl EvStatus {
 /// 0x102: the EV's request, faults and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EvRequest {
-    /// [0] control protocol number.
+    /// Byte 0: control protocol number.
     pub protocol: u8,
-    /// [1..2] target battery voltage, V.
+    /// Byte 1..2: target battery voltage, V.
     pub target_v: u16,
-    /// [3] charging current request, A.
+    /// Byte 3: charging current request, A.
     pub current_request_a: u8,
-    /// [4] fault flags.
+    /// Byte 4: fault flags.
     pub faults: EvFaults,
-    /// [5] status flags.
+    /// Byte 5: status flags.
     pub status: EvStatus,
-    /// [6] state of charge, % of the charged-rate reference.
+    /// Byte 6: state of charge, % of the charged-rate reference.
     pub soc_pct: u8,
 }
 
@@ -315,13 +315,13 @@ impl EvRequest {
 /// 0x108: the charger's capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChargerCapability {
-    /// [0] welding detection supported (0: no; anything else: yes).
+    /// Byte 0: welding detection supported (0: no; anything else: yes).
     pub welding_detection: u8,
-    /// [1..2] available output voltage, V.
+    /// Byte 1..2: available output voltage, V.
     pub available_v: u16,
-    /// [3] available output current, A.
+    /// Byte 3: available output current, A.
     pub available_a: u8,
-    /// [4..5] threshold voltage, V: the charger stops above it.
+    /// Byte 4..5: threshold voltage, V: the charger stops above it.
     pub threshold_v: u16,
 }
 
@@ -405,17 +405,17 @@ impl ChargerStatus {
 /// 0x109: the charger's output and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChargerOutputMsg {
-    /// [0] control protocol number.
+    /// Byte 0: control protocol number.
     pub protocol: u8,
-    /// [1..2] present output voltage, V.
+    /// Byte 1..2: present output voltage, V.
     pub present_v: u16,
-    /// [3] present output current, A.
+    /// Byte 3: present output current, A.
     pub present_a: u8,
-    /// [5] status flags.
+    /// Byte 5: status flags.
     pub status: ChargerStatus,
-    /// [6] remaining charging time, 10 s units (0xFF: see the minutes).
+    /// Byte 6: remaining charging time, 10 s units (0xFF: see the minutes).
     pub remaining_10s: u8,
-    /// [7] remaining charging time, minutes.
+    /// Byte 7: remaining charging time, minutes.
     pub remaining_min: u8,
 }
 
