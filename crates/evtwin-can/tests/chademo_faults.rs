@@ -501,3 +501,25 @@ fn the_maximum_charging_time_ends_the_charge() {
         (6, 1, 60)
     );
 }
+
+#[test]
+fn an_output_still_live_after_the_insulation_test_never_gets_d2() {
+    let mut sim = Sim::standard();
+    // The charger's output does not discharge after its test.
+    sim.run_with(7_200_000_000, |s| {
+        let stuck = s.ch.phase() == ChargerPhase::Discharge;
+        s.plant.meas_offset_v = if stuck { 400.0 } else { 0.0 };
+    });
+    let passed = sim
+        .when(Side::Charger, |e| *e == E::InsulationTestPassed)
+        .unwrap();
+    assert_eq!(sim.ch.stop_reason(), Some(StopReason::ChargerMalfunction));
+    assert_eq!(stop_time(&sim, Side::Charger), passed + 4_000_000);
+    assert_eq!(sim.ev.stop_reason(), Some(StopReason::ChargerMalfunction));
+    assert!(
+        sim.samples
+            .iter()
+            .all(|s| !s.lines.d2 && !s.contactors_closed)
+    );
+    assert_eq!(sim.ch.phase(), ChargerPhase::Ended);
+}
