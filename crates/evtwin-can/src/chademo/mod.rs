@@ -18,6 +18,7 @@
 
 mod charger;
 mod ev;
+mod flags;
 pub mod msg;
 mod tx;
 

@@ -8,6 +8,8 @@
 //! with a 100 ms time constant.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod checks;
+
 use evtwin_can::Frame;
 use evtwin_can::chademo::msg::{ChargerCapability, ChargerOutputMsg, EvLimits, EvRequest, EvTime};
 use evtwin_can::chademo::{
