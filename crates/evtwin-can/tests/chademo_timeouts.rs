@@ -204,3 +204,28 @@ fn an_output_still_live_after_the_insulation_test_never_gets_d2() {
     );
     assert_eq!(sim.ch.phase(), ChargerPhase::Ended);
 }
+
+#[test]
+fn a_pulled_connector_stops_both_sides() {
+    // The lines and CAN go at once (a broken lock).
+    let mut sim = Sim::standard();
+    sim.unplug_at = Some(T_FAULT);
+    sim.run();
+    assert_eq!(sim.ev.stop_reason(), Some(StopReason::Unplugged));
+    assert_eq!(sim.ch.stop_reason(), Some(StopReason::Unplugged));
+    assert_eq!(stop_time(&sim, Side::Ev), T_FAULT);
+    assert_eq!(stop_time(&sim, Side::Charger), T_FAULT);
+    // No frame crosses after it; the circuit is broken, so the EV opens at once.
+    let bad = sim.sent.iter().find(|s| s.delivered != (s.t_us < T_FAULT));
+    assert!(bad.is_none(), "{bad:?}");
+    let opened = sim
+        .when(
+            Side::Ev,
+            |e| matches!(e, E::ContactorsOpened { current_a } if *current_a == 0.0),
+        )
+        .unwrap();
+    assert_eq!(opened, T_FAULT + 100_000);
+    assert_eq!(sim.ev.phase(), EvPhase::Ended);
+    assert_eq!(sim.ch.phase(), ChargerPhase::Ended);
+    assert!(!sim.ch.lines().lock);
+}

@@ -126,6 +126,8 @@ pub struct Sim {
     pub want_a: f64,
     /// The d2 wire is cut (a fault).
     pub cut_d2: bool,
+    /// The connector is pulled at this time: lines and CAN gone.
+    pub unplug_at: Option<u64>,
 }
 
 /// A BMS for a 400 V pack: max 450 V, min 300 V, target 410 V.
@@ -158,6 +160,7 @@ impl Sim {
             stop_soc_pct: 80.0,
             want_a: 100.0,
             cut_d2: false,
+            unplug_at: None,
         }
     }
 
@@ -226,7 +229,8 @@ impl Sim {
         if closed && p.welded {
             p.welded_closed = true;
         }
-        let connected = closed || p.welded_closed;
+        // Pulling the connector breaks the circuit.
+        let connected = (closed || p.welded_closed) && self.plugged;
         if connected {
             // The fault's extra current flows only while the stage delivers.
             let target = if out.output_enabled && out.current_setpoint_a > 0.0 {
@@ -261,8 +265,11 @@ impl Sim {
     }
 
     fn muted(&self, side: Side) -> bool {
-        self.mute
-            .is_some_and(|(s, t)| s == side && self.now_us >= t)
+        // A pulled connector takes CAN with it.
+        !self.plugged
+            || self
+                .mute
+                .is_some_and(|(s, t)| s == side && self.now_us >= t)
     }
 
     /// One loop turn at `t_us`.
@@ -270,6 +277,9 @@ impl Sim {
         let dt_s = (t_us - self.now_us) as f64 / 1e6;
         self.plant_step(dt_s);
         self.now_us = t_us;
+        if self.unplug_at.is_some_and(|u| t_us >= u) {
+            self.plugged = false;
+        }
         self.feed();
         self.wire();
         self.ev.handle_timeout(t_us);
