@@ -13,6 +13,8 @@ mod assets;
 mod build;
 mod cell;
 mod controls;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hook;
 mod load;
 pub mod net;

@@ -104,3 +104,33 @@ fn scenario_preset_cell_table_and_cycle_loaders() {
     }
     assert!(Path::new(&scenario).is_file());
 }
+
+/// The network core's frame intake with arbitrary frames: random role sets,
+/// identifiers (the DBC's and any other), lengths, payloads and times.
+/// `evtwin_scenario::fuzzing::network` checks its invariants (each frame
+/// counted once in one class, only finite values to the plant, sent frames of
+/// their message's length); a panic here names the input.
+#[test]
+fn network_frame_intake() {
+    let iters: usize = std::env::var("EVTWIN_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+        * 5;
+    let mut rng = Rng(0x0DDB_A11C_AFE0_0001);
+    for i in 0..iters {
+        let len = 1 + rng.below(600);
+        let input: Vec<u8> = (0..len)
+            .map(|_| u8::try_from(rng.below(256)).unwrap_or(0))
+            .collect();
+        if catch_unwind(AssertUnwindSafe(|| {
+            evtwin_scenario::fuzzing::network(&input);
+        }))
+        .is_err()
+        {
+            let kept = std::env::temp_dir().join("evtwin-fuzz-network");
+            let _ = std::fs::write(&kept, &input);
+            panic!("network input {i} panicked (kept in {})", kept.display());
+        }
+    }
+}

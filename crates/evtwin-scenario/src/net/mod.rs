@@ -4,10 +4,10 @@
 
 #[cfg(feature = "io")]
 pub mod bridge;
-#[cfg(feature = "io")]
 pub mod limit;
 #[cfg(feature = "io")]
 pub mod link;
+#[cfg(feature = "io")]
 pub mod listen;
 pub mod mapping;
 pub mod monitor;
