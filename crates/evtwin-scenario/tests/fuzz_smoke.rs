@@ -116,7 +116,7 @@ fn network_frame_intake() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60)
-        * 5;
+        * 50;
     let mut rng = Rng(0x0DDB_A11C_AFE0_0001);
     for i in 0..iters {
         let len = 1 + rng.below(600);

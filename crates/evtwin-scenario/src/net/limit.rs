@@ -36,7 +36,7 @@ struct Tally {
 }
 
 /// The limiter.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RejectLimit {
     start_us: Option<u64>,
     tallies: BTreeMap<(&'static str, Option<CanId>), Tally>,

@@ -44,6 +44,7 @@ struct State {
 const MAX_EVENTS: usize = 1000;
 
 /// The network, played.
+#[derive(Clone)]
 pub struct Network {
     dbc: Dbc,
     plan: Plan,
