@@ -72,6 +72,8 @@ pub struct Session {
     pub curve_a: f64,
     /// Frames to the vehicle before this time are lost (its BMS wakes up then).
     pub bms_wakes_us: u64,
+    /// The charger's insulation test and precharge, from its parameters phase.
+    pub charger_prep_us: u64,
     v_params_at: Option<u64>,
     c_params_at: Option<u64>,
 }
@@ -109,6 +111,7 @@ impl Session {
             target_soc: 80.0,
             curve_a: 120.0,
             bms_wakes_us: 1_000_000,
+            charger_prep_us: 300_000,
             v_params_at: None,
             c_params_at: None,
         }
@@ -132,7 +135,7 @@ impl Session {
         }
         if self.c.phase() == Phase::Parameters {
             let at = *self.c_params_at.get_or_insert(self.now);
-            self.cs.ready = self.now >= at + 300_000;
+            self.cs.ready = self.now >= at.saturating_add(self.charger_prep_us);
         }
         let (v, a) = self
             .c
