@@ -11,37 +11,9 @@ use super::{
 };
 use crate::frame::Frame;
 
-/// The station's fixed limits.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StationParams {
-    /// Highest output voltage, V.
-    pub max_v: f64,
-    /// Lowest output voltage, V.
-    pub min_v: f64,
-    /// Highest output current, A.
-    pub max_a: f64,
-    /// Lowest output current, A.
-    pub min_a: f64,
-    /// Its number (CRM, CSD).
-    pub charger_number: u32,
-    /// Unix time at virtual time 0, for CTS.
-    pub epoch_unix_s: u64,
-}
-
-/// What the power stage measures and decides now; set every step.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ChargerStatus {
-    /// Measured output voltage, V.
-    pub output_v: f64,
-    /// Measured output current, A.
-    pub output_a: f64,
-    /// Energy delivered so far, kWh.
-    pub energy_kwh: f64,
-    /// Insulation test and precharge done: ready to charge (CRO 0xAA).
-    pub ready: bool,
-    /// The station wants the charge to end, and why.
-    pub stop: Option<ChargerStop>,
-}
+mod inputs;
+mod payload;
+pub use inputs::{ChargerStatus, StationParams};
 
 /// What the charger waits for besides the watched messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,51 +197,6 @@ impl GbtCharger {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<GbtEvent> {
         self.link.events.pop_front()
-    }
-
-    fn payload(&self, pgn: u32, now_us: u64) -> Vec<u8> {
-        let st = &self.station;
-        let s = &self.status;
-        match pgn {
-            PGN_CHM => VERSION.to_vec(),
-            PGN_CRM => Crm {
-                recognized: self.identity.is_some(),
-                charger_number: st.charger_number,
-            }
-            .encode(),
-            PGN_CTS => msg::cts(st.epoch_unix_s + now_us / 1_000_000),
-            PGN_CML => Cml {
-                max_v: st.max_v,
-                min_v: st.min_v,
-                max_a: st.max_a,
-                min_a: st.min_a,
-            }
-            .encode(),
-            PGN_CRO => msg::ready(s.ready && self.bro_ready),
-            PGN_CCS => Ccs {
-                v: s.output_v,
-                a: s.output_a,
-                minutes: self.minutes(now_us),
-                permit: true,
-            }
-            .encode(),
-            PGN_CST => self.stop_reason.encode(),
-            PGN_CSD => Csd {
-                minutes: self.minutes(now_us),
-                energy_kwh: s.energy_kwh,
-                charger_number: st.charger_number,
-            }
-            .encode(),
-            PGN_CEM => GbtTimeout::encode(&self.cem, false),
-            _ => Vec::new(),
-        }
-    }
-
-    fn minutes(&self, now_us: u64) -> f64 {
-        if self.charging_since_us == 0 {
-            return 0.0;
-        }
-        ((now_us.saturating_sub(self.charging_since_us)) / 60_000_000) as f64
     }
 
     fn malformed(&mut self, e: GbtError) {

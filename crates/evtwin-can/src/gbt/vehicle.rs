@@ -1,7 +1,7 @@
 //! The vehicle (BMS) side of GB/T 27930-2015, sans-I/O.
 
 use super::link::Link;
-use super::msg::{self, Bcl, Bcp, Bcs, Brm, Bsd, Bsm, Ccs, Cml, Crm, Csd, Mode};
+use super::msg::{self, Bcl, Bcp, Bcs, Brm, Bsd, Bsm, Ccs, Cml, Crm, Csd};
 use super::stop::{ChargerStop, GbtTimeout, VehicleStop};
 use super::{
     BMS_ADDR, CHARGER_ADDR, GbtError, GbtEvent, MAX_RECONNECTS, PGN_BCL, PGN_BCP, PGN_BCS, PGN_BEM,
@@ -11,82 +11,9 @@ use super::{
 };
 use crate::frame::Frame;
 
-/// What the vehicle announces once (BHM, BRM, BCP's fixed part).
-#[derive(Debug, Clone, PartialEq)]
-pub struct VehicleParams {
-    /// Highest charging voltage (BHM, BCP), V.
-    pub max_charge_v: f64,
-    /// Highest cell voltage (BCP), V.
-    pub max_cell_v: f64,
-    /// Highest charging current (BCP), A.
-    pub max_charge_a: f64,
-    /// Nominal energy (BCP), kWh.
-    pub energy_kwh: f64,
-    /// Highest temperature (BCP), °C.
-    pub max_temp_c: f64,
-    /// Rated capacity (BRM), Ah.
-    pub rated_ah: f64,
-    /// Rated voltage (BRM), V.
-    pub rated_v: f64,
-    /// Battery type code (BRM byte 4): 3 LFP, 6 NCM, 0xFF other.
-    pub chemistry: u8,
-    /// VIN (BRM).
-    pub vin: String,
-}
-
-/// What the BMS and the pack say now; set every step.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VehicleStatus {
-    /// Pack voltage, V.
-    pub pack_v: f64,
-    /// Measured charging current, A (positive into the pack).
-    pub current_a: f64,
-    /// State of charge, %.
-    pub soc_pct: f64,
-    /// Highest / lowest cell voltage, V.
-    pub max_cell_v: f64,
-    /// Lowest cell voltage, V.
-    pub min_cell_v: f64,
-    /// Highest temperature, °C.
-    pub max_temp_c: f64,
-    /// Lowest temperature, °C.
-    pub min_temp_c: f64,
-    /// The BMS's charge current limit (CCL), A.
-    pub ccl_a: f64,
-    /// The charge curve's voltage demand, V.
-    pub demand_v: f64,
-    /// The charge curve's current demand, A.
-    pub demand_a: f64,
-    /// CC or CV.
-    pub mode: Mode,
-    /// Estimated minutes to full.
-    pub remaining_min: f64,
-    /// Ready to charge (BRO 0xAA).
-    pub ready: bool,
-    /// The BMS wants the charge to end, and why.
-    pub stop: Option<VehicleStop>,
-}
-
-impl Default for VehicleStatus {
-    fn default() -> Self {
-        Self {
-            pack_v: 0.0,
-            current_a: 0.0,
-            soc_pct: 0.0,
-            max_cell_v: 0.0,
-            min_cell_v: 0.0,
-            max_temp_c: 25.0,
-            min_temp_c: 25.0,
-            ccl_a: 0.0,
-            demand_v: 0.0,
-            demand_a: 0.0,
-            mode: Mode::ConstantCurrent,
-            remaining_min: 0.0,
-            ready: false,
-            stop: None,
-        }
-    }
-}
+mod inputs;
+mod payload;
+pub use inputs::{VehicleParams, VehicleStatus};
 
 /// The vehicle side. See the module doc of [`super`].
 #[derive(Debug)]
@@ -234,63 +161,6 @@ impl GbtVehicle {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<GbtEvent> {
         self.link.events.pop_front()
-    }
-
-    fn payload(&self, pgn: u32) -> Vec<u8> {
-        let p = &self.params;
-        let s = &self.status;
-        match pgn {
-            PGN_BHM => msg::bhm(p.max_charge_v),
-            PGN_BRM => Brm {
-                chemistry: p.chemistry,
-                rated_ah: p.rated_ah,
-                rated_v: p.rated_v,
-                vin: p.vin.clone(),
-            }
-            .encode(),
-            PGN_BCP => Bcp {
-                max_cell_v: p.max_cell_v,
-                max_a: p.max_charge_a,
-                energy_kwh: p.energy_kwh,
-                max_v: p.max_charge_v,
-                max_temp_c: p.max_temp_c,
-                soc_pct: s.soc_pct,
-                pack_v: s.pack_v,
-            }
-            .encode(),
-            PGN_BRO => msg::ready(s.ready),
-            PGN_BCL => self.demand().encode(),
-            PGN_BCS => Bcs {
-                v: s.pack_v,
-                a: s.current_a,
-                max_cell_v: s.max_cell_v,
-                max_cell_group: 0,
-                soc_pct: s.soc_pct,
-                remaining_min: s.remaining_min,
-            }
-            .encode(),
-            PGN_BSM => Bsm {
-                max_cell_no: 1,
-                max_temp_c: s.max_temp_c,
-                min_temp_c: s.min_temp_c,
-                flags: 0,
-                permit: s.stop.is_none(),
-            }
-            .encode(),
-            PGN_BMV => msg::bmv(&self.cells_v),
-            PGN_BMT => msg::bmt(&self.temps_c),
-            PGN_BST => s.stop.unwrap_or(VehicleStop::ChargerStopped).encode(),
-            PGN_BSD => Bsd {
-                soc_pct: s.soc_pct,
-                min_cell_v: s.min_cell_v,
-                max_cell_v: s.max_cell_v,
-                min_temp_c: s.min_temp_c,
-                max_temp_c: s.max_temp_c,
-            }
-            .encode(),
-            PGN_BEM => GbtTimeout::encode(&self.bem, true),
-            _ => Vec::new(),
-        }
     }
 
     fn malformed(&mut self, e: GbtError) {
