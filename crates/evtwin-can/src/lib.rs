@@ -12,6 +12,8 @@ pub mod file;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gbt;
+pub mod j1939;
 pub mod log;
 pub mod schedule;
 
