@@ -4,10 +4,13 @@
 //! headless Chromium, sharding, the Kubernetes Indexed Job's command run
 //! locally for every index, the CI files linted (actionlint, kubernetes-validate).
 //!
-//! The external checkers (python3 with xmlschema, junitparser, PyYAML and
+//! The external checkers (python3 with xmlschema, junitparser, `PyYAML` and
 //! kubernetes-validate; node with the `actionlint` package; chromium) are
 //! skipped when missing, unless `EVTWIN_REQUIRE_SUITE_TOOLS` is set (as
 //! tools/test-all does).
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -304,9 +307,11 @@ fn job_command() -> (String, String) {
     (n.to_owned(), cmd.trim_end().to_owned())
 }
 
-fn comparable(
-    r: &SuiteReport,
-) -> Vec<(String, String, Vec<(String, Outcome, Option<f64>, String)>)> {
+/// What must be equal between two runs: per scenario its key, its file's hash
+/// and its cases (name, outcome, measured value, message).
+type Comparable = Vec<(String, String, Vec<(String, Outcome, Option<f64>, String)>)>;
+
+fn comparable(r: &SuiteReport) -> Comparable {
     r.scenarios
         .iter()
         .map(|s| {

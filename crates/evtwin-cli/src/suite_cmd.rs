@@ -63,7 +63,7 @@ struct Timing {
     scenarios: usize,
     /// Scenarios per second of wall time.
     scenarios_per_s: f64,
-    /// (load_validate_s + report_s) per scenario, ms.
+    /// (`load_validate_s` + `report_s`) per scenario, ms.
     overhead_per_scenario_ms: f64,
     /// Simulation per scenario, ms.
     simulation_per_scenario_ms: f64,

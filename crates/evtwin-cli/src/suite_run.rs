@@ -53,12 +53,12 @@ pub fn run(p: &Planned, stop: &AtomicBool) -> (ScenarioReport, f64) {
     let start = Instant::now();
     let result = tracing::subscriber::with_default(sub, || play(p, stop));
     let sim_s = start.elapsed().as_secs_f64();
-    let mut stderr: String = p
-        .scenario
-        .warnings
-        .iter()
-        .map(|w| format!("warning: {}\n", w.render()))
-        .collect();
+    let mut stderr = String::new();
+    for w in &p.scenario.warnings {
+        stderr.push_str("warning: ");
+        stderr.push_str(&w.render());
+        stderr.push('\n');
+    }
     stderr.push_str(&String::from_utf8_lossy(
         &capture.0.lock().unwrap_or_else(PoisonError::into_inner),
     ));

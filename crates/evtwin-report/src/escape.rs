@@ -22,6 +22,17 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// `s` made safe as an XML attribute value that keeps its tabs and line
+/// breaks: [`text`], with them as character references (a parser would
+/// otherwise turn them into spaces).
+#[must_use]
+pub fn attr(s: &str) -> String {
+    text(s)
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+}
+
 /// Whether XML 1.0 allows `c` in a document.
 fn allowed(c: char) -> bool {
     matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -29,7 +40,7 @@ fn allowed(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::text;
+    use super::{attr, text};
 
     #[test]
     fn markup_and_control_characters() {
@@ -40,5 +51,6 @@ mod tests {
         assert_eq!(text("a]]>b"), "a]]&gt;b");
         assert_eq!(text("bell\u{7}\u{0}"), "bell\u{FFFD}\u{FFFD}");
         assert_eq!(text("tab\tline\n°C ≥"), "tab\tline\n°C ≥");
+        assert_eq!(attr("a\nb\t<"), "a&#10;b&#9;&lt;");
     }
 }

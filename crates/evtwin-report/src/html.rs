@@ -81,6 +81,7 @@ fn num(v: Option<f64>) -> String {
     v.map_or_else(String::new, |v| format!("{v}"))
 }
 
+#[allow(clippy::too_many_lines)] // one section of the page, in page order
 fn scenario(o: &mut String, i: usize, s: &ScenarioReport) {
     let m = &s.meta;
     let _ = writeln!(

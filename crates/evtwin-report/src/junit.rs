@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::escape::text;
+use crate::escape::{attr, text};
 use crate::model::{Outcome, ScenarioReport, SuiteReport, TestCase};
 
 pub use crate::junit_read::{ReadError, read};
@@ -60,8 +60,8 @@ fn scenario(o: &mut String, s: &ScenarioReport) {
         let _ = writeln!(
             o,
             "      <property name=\"{}\" value=\"{}\"/>",
-            text(name),
-            text(&encode(value))
+            attr(name),
+            attr(value)
         );
     };
     prop("file", &m.key);
@@ -114,7 +114,7 @@ fn testcase(o: &mut String, c: &TestCase, classname: &str, time_s: f64) {
             let _ = writeln!(
                 o,
                 "      <failure message=\"{}\" type=\"expectation\">{}</failure>",
-                text(m),
+                attr(m),
                 text(&c.description)
             );
         }
@@ -122,12 +122,12 @@ fn testcase(o: &mut String, c: &TestCase, classname: &str, time_s: f64) {
             let _ = writeln!(
                 o,
                 "      <error message=\"{}\" type=\"run\">{}</error>",
-                text(m),
+                attr(m),
                 text(m)
             );
         }
         Outcome::Skipped(m) => {
-            let _ = writeln!(o, "      <skipped message=\"{}\"/>", text(m));
+            let _ = writeln!(o, "      <skipped message=\"{}\"/>", attr(m));
         }
     }
     let mut fields = String::new();

@@ -50,7 +50,7 @@ impl Element {
     }
 }
 
-fn xml_err(at: u64, why: impl ToString) -> ReadError {
+fn xml_err(at: u64, why: impl std::fmt::Display) -> ReadError {
     ReadError::Xml {
         at,
         why: why.to_string(),
@@ -188,7 +188,7 @@ fn scenario(el: &Element) -> Result<ScenarioReport, ReadError> {
                 .map(|p| {
                     (
                         p.attr("name").unwrap_or(""),
-                        decode(p.attr("value").unwrap_or("")),
+                        p.attr("value").unwrap_or("").to_owned(),
                     )
                 })
                 .collect()

@@ -21,4 +21,4 @@ mod plot;
 mod record;
 
 pub use model::{Outcome, ScenarioMeta, ScenarioReport, SuiteReport, TestCase, Totals};
-pub use record::{Recorder, Recording, RecordingHandle, Sample};
+pub use record::{MAX_SAMPLES, Recorder, Recording, RecordingHandle, Sample};

@@ -16,12 +16,15 @@ pub(crate) const PASS: RGBColor = RGBColor(40, 100, 220);
 pub(crate) const FAIL: RGBColor = RGBColor(210, 20, 20);
 const LINES: [RGBColor; 2] = [RGBColor(20, 60, 160), RGBColor(200, 80, 20)];
 
-/// A time plot: a title, the y unit, the series (label, value of a sample).
+/// A series: its label and its value in a sample.
+type Series = (&'static str, fn(&Sample) -> f64);
+
+/// A time plot: a title, the y unit, the series.
 struct TimePlot {
     id: &'static str,
     title: &'static str,
     unit: &'static str,
-    series: &'static [(&'static str, fn(&Sample) -> f64)],
+    series: &'static [Series],
 }
 
 const TIME_PLOTS: [TimePlot; 5] = [
