@@ -508,3 +508,26 @@ fn chromium_renders_the_plots() {
     assert!(blue > 2000, "{blue} blue pixels");
     assert!(orange > 500, "{orange} orange pixels");
 }
+
+#[test]
+fn a_progress_bar_on_a_terminal_only() {
+    // Through a pipe: no bar.
+    let o = suite(&["tests/suite/basic/cruise.toml"]);
+    assert!(!stderr(&o).contains("scenarios"), "{}", stderr(&o));
+    // On a pseudo-terminal (`script` from util-linux): the bar counts them.
+    if !tool("script", &["--version"]) {
+        return;
+    }
+    let cmd = format!(
+        "{} suite tests/suite/basic --jobs 1",
+        env!("CARGO_BIN_EXE_evtwin")
+    );
+    let o = Command::new("script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let screen = stdout(&o);
+    assert!(screen.contains("0/3 scenarios"), "{screen}");
+    assert!(screen.contains("PASS  cruise.toml"), "{screen}");
+}

@@ -69,7 +69,12 @@ pub fn run(cmd: &ReportCommand) -> Result<u8> {
         }
     }
     merged.sort();
-    crate::suite_cmd::write_reports(&merged, Some(&args.output), args.html.as_deref())?;
+    crate::suite_cmd::write_reports(
+        &merged,
+        Some(&args.output),
+        args.html.as_deref(),
+        evtwin_report::html::Plots::All,
+    )?;
     let t = merged.totals();
     println!(
         "merged       {} reports: {} scenarios, {} failed; {} test cases: {} failed, {} in error, {} skipped → {}",

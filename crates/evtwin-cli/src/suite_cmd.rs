@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use evtwin_report::html::Plots;
 use evtwin_report::{Outcome, ScenarioMeta, ScenarioReport, SuiteReport};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -28,6 +29,10 @@ pub struct SuiteArgs {
     /// Write the HTML report (index.html) into this directory.
     #[arg(long, value_name = "DIR")]
     html: Option<PathBuf>,
+    /// Which scenarios get plots in the HTML report: `auto` (all in a suite of
+    /// up to 100 scenarios, else the failed ones), `all`, `failed`, `none`.
+    #[arg(long, value_enum, default_value = "auto")]
+    plots: PlotsArg,
     /// Scenarios run at once (default: the CPU cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -44,6 +49,25 @@ pub struct SuiteArgs {
     /// The suite's name in the reports.
     #[arg(long, default_value = "evtwin suite")]
     name: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlotsArg {
+    Auto,
+    All,
+    Failed,
+    None,
+}
+
+impl From<PlotsArg> for Plots {
+    fn from(p: PlotsArg) -> Self {
+        match p {
+            PlotsArg::Auto => Self::Auto,
+            PlotsArg::All => Self::All,
+            PlotsArg::Failed => Self::Failed,
+            PlotsArg::None => Self::None,
+        }
+    }
 }
 
 /// Where the time went, s.
@@ -163,7 +187,12 @@ pub fn run(args: &SuiteArgs) -> Result<u8> {
         name: args.name.clone(),
         scenarios,
     };
-    write_reports(&suite, args.junit.as_deref(), args.html.as_deref())?;
+    write_reports(
+        &suite,
+        args.junit.as_deref(),
+        args.html.as_deref(),
+        args.plots.into(),
+    )?;
     timing.report_s = t2.elapsed().as_secs_f64();
     timing.wall_s = t0.elapsed().as_secs_f64();
     timing.scenarios = suite.scenarios.len();
@@ -183,7 +212,12 @@ pub fn run(args: &SuiteArgs) -> Result<u8> {
 }
 
 /// Writes the JUnit XML and the HTML report where asked.
-pub fn write_reports(suite: &SuiteReport, junit: Option<&Path>, html: Option<&Path>) -> Result<()> {
+pub fn write_reports(
+    suite: &SuiteReport,
+    junit: Option<&Path>,
+    html: Option<&Path>,
+    plots: Plots,
+) -> Result<()> {
     if let Some(p) = junit {
         let mut f = crate::create(p)?;
         f.write_all(evtwin_report::junit::write(suite).as_bytes())
@@ -193,7 +227,7 @@ pub fn write_reports(suite: &SuiteReport, junit: Option<&Path>, html: Option<&Pa
     if let Some(dir) = html {
         let p = dir.join("index.html");
         let mut f = crate::create(&p)?;
-        f.write_all(evtwin_report::html::write(suite).as_bytes())
+        f.write_all(evtwin_report::html::write_with(suite, plots).as_bytes())
             .and_then(|()| f.flush())
             .with_context(|| format!("writing {}", p.display()))?;
     }
@@ -329,13 +363,12 @@ fn print(suite: &SuiteReport, timing: &Timing, args: &SuiteArgs) -> Result<()> {
         } else {
             "FAIL"
         };
+        let n = s.testcases.len();
+        let cases = if n == 1 { "test case" } else { "test cases" };
         writeln!(
             out,
-            "{mark}  {}  {} ({} test cases, {})",
-            s.meta.key,
-            s.meta.name,
-            s.testcases.len(),
-            s.status
+            "{mark}  {}  {} ({n} {cases}, {})",
+            s.meta.key, s.meta.name, s.status
         )?;
         for c in &s.testcases {
             match &c.outcome {

@@ -18,9 +18,37 @@ th{background:#f2f2f2}.fail,.fail td{color:#b00000;background:#fff0f0}\
 .key span{display:inline-block;width:1em;height:.8em;margin:0 .3em 0 1em}\
 section{border-top:2px solid #ddd;margin-top:1.5em}pre{background:#f8f8f8;padding:.5em;overflow:auto;max-height:30em}";
 
-/// The suite as an HTML page.
+/// Which scenarios get their plots (about 140 kB of SVG each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plots {
+    /// Every scenario.
+    All,
+    /// Only those that failed.
+    Failed,
+    /// None.
+    None,
+    /// Every scenario in a suite of up to [`AUTO_ALL_UP_TO`] scenarios, else
+    /// only those that failed.
+    Auto,
+}
+
+/// The largest suite whose every scenario gets plots under [`Plots::Auto`].
+pub const AUTO_ALL_UP_TO: usize = 100;
+
+/// The suite as an HTML page, with every scenario's plots.
 #[must_use]
 pub fn write(suite: &SuiteReport) -> String {
+    write_with(suite, Plots::All)
+}
+
+/// The suite as an HTML page, with the plots `plots` asks for.
+#[must_use]
+pub fn write_with(suite: &SuiteReport, plots: Plots) -> String {
+    let plots = match plots {
+        Plots::Auto if suite.scenarios.len() <= AUTO_ALL_UP_TO => Plots::All,
+        Plots::Auto => Plots::Failed,
+        p => p,
+    };
     let t = suite.totals();
     let mut o = String::new();
     let _ = write!(
@@ -62,7 +90,12 @@ pub fn write(suite: &SuiteReport) -> String {
     }
     o.push_str("</table>\n");
     for (i, s) in suite.scenarios.iter().enumerate() {
-        scenario(&mut o, i, s);
+        let draw = match plots {
+            Plots::All | Plots::Auto => true,
+            Plots::Failed => !s.passed(),
+            Plots::None => false,
+        };
+        scenario(&mut o, i, s, draw);
     }
     o.push_str("</body>\n</html>\n");
     o
@@ -82,7 +115,7 @@ fn num(v: Option<f64>) -> String {
 }
 
 #[allow(clippy::too_many_lines)] // one section of the page, in page order
-fn scenario(o: &mut String, i: usize, s: &ScenarioReport) {
+fn scenario(o: &mut String, i: usize, s: &ScenarioReport, draw: bool) {
     let m = &s.meta;
     let _ = writeln!(
         o,
@@ -145,7 +178,9 @@ fn scenario(o: &mut String, i: usize, s: &ScenarioReport) {
         }
         o.push_str("</ul>\n");
     }
-    match plot::plots(s) {
+    let plots = if draw { plot::plots(s) } else { Ok(Vec::new()) };
+    match plots {
+        Ok(_) if !draw => o.push_str("<p>Plots left out (--plots): only those of failed scenarios are drawn in a suite this large, or none were asked for.</p>\n"),
         Ok(p) if p.is_empty() => o.push_str("<p>No plots: nothing was recorded for this scenario (a report read back from JUnit, or a run that did not start); each shard's own HTML report has them.</p>\n"),
         Ok(p) => {
             let rgb = |c: plotters::style::RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);

@@ -146,3 +146,20 @@ fn should_fail_passes_when_an_expectation_fails() {
             .starts_with("failed as the scenario expects")
     );
 }
+
+#[test]
+fn plots_for_failed_scenarios_only_when_asked() {
+    use evtwin_report::html::{Plots, write_with};
+    let failing = report("");
+    let mut passing = failing.clone();
+    passing.testcases.truncate(1);
+    passing.meta.key = "b.toml".into();
+    let suite = SuiteReport {
+        name: "t".into(),
+        scenarios: vec![failing, passing],
+    };
+    assert_eq!(write_with(&suite, Plots::All).matches("<svg").count(), 12);
+    assert_eq!(write_with(&suite, Plots::Auto).matches("<svg").count(), 12);
+    assert_eq!(write_with(&suite, Plots::Failed).matches("<svg").count(), 6);
+    assert_eq!(write_with(&suite, Plots::None).matches("<svg").count(), 0);
+}
