@@ -213,6 +213,10 @@ fn bad_input_is_exit_2_before_anything_runs() {
     assert!(!xml.exists());
     let o = suite(&["tests/suite/nope"]);
     assert_eq!(o.status.code(), Some(2));
+    let empty = tempfile::tempdir().unwrap();
+    let o = suite(&[empty.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no scenario files"), "{}", stderr(&o));
     let o = suite(&["tests/suite", "--shard", "3/2"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -530,4 +534,36 @@ fn a_progress_bar_on_a_terminal_only() {
     let screen = stdout(&o);
     assert!(screen.contains("0/3 scenarios"), "{screen}");
     assert!(screen.contains("PASS  cruise.toml"), "{screen}");
+}
+
+#[test]
+fn ctrl_c_stops_the_suite_and_still_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("r.xml");
+    // The 1210 km trip runs first (keys in order) and takes seconds.
+    let child = evtwin()
+        .args([
+            "suite",
+            "scenarios/shanghai-beijing-ssb.toml",
+            "tests/suite/basic/cruise.toml",
+            "--jobs",
+            "1",
+            "--json",
+            "--junit",
+            xml.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["scenarios"][0]["status"], "interrupted");
+    assert_eq!(j["scenarios"][0]["testcases"][0]["outcome"], "failed");
+    assert_eq!(j["scenarios"][1]["status"], "skipped");
+    assert_eq!(read_junit(&xml).scenarios.len(), 2);
 }

@@ -83,6 +83,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Found>, String> {
             return Err(format!("{}: no such file or directory", p.display()));
         }
     }
+    if found.is_empty() {
+        return Err("no scenario files (*.toml) in the paths given".into());
+    }
     found.sort_by(|a, b| a.key.cmp(&b.key));
     if let Some(w) = found.windows(2).find(|w| w[0].key == w[1].key) {
         return Err(format!(
