@@ -14,6 +14,7 @@ mod report_cmd;
 mod stderr_lines;
 mod suite_cmd;
 mod suite_plan;
+mod suite_print;
 mod suite_run;
 mod view;
 

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use evtwin_report::html::Plots;
-use evtwin_report::{Outcome, ScenarioMeta, ScenarioReport, SuiteReport};
+use evtwin_report::{ScenarioMeta, ScenarioReport, SuiteReport};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::suite_plan::{self, Planned, Shard};
@@ -25,10 +25,10 @@ pub struct SuiteArgs {
     paths: Vec<PathBuf>,
     /// Write JUnit XML here.
     #[arg(long, value_name = "FILE.xml")]
-    junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// Write the HTML report (index.html) into this directory.
     #[arg(long, value_name = "DIR")]
-    html: Option<PathBuf>,
+    pub(crate) html: Option<PathBuf>,
     /// Which scenarios get plots in the HTML report: `auto` (all in a suite of
     /// up to 100 scenarios, else the failed ones), `all`, `failed`, `none`.
     #[arg(long, value_enum, default_value = "auto")]
@@ -45,7 +45,7 @@ pub struct SuiteArgs {
     bail: bool,
     /// Print the results as JSON instead of text.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// The suite's name in the reports.
     #[arg(long, default_value = "evtwin suite")]
     name: String,
@@ -68,58 +68,6 @@ impl From<PlotsArg> for Plots {
             PlotsArg::None => Self::None,
         }
     }
-}
-
-/// Where the time went, s.
-#[derive(Debug, Default, serde::Serialize)]
-struct Timing {
-    /// Wall time of the whole command.
-    wall_s: f64,
-    /// Finding, loading and validating every file.
-    load_validate_s: f64,
-    /// Wall time of the runs (parallel and one-at-a-time phases).
-    run_wall_s: f64,
-    /// Sum over the scenarios of their simulation time (their runs, bus included).
-    simulation_s: f64,
-    /// Building the reports and writing JUnit and HTML.
-    report_s: f64,
-    /// Scenarios run.
-    scenarios: usize,
-    /// Scenarios per second of wall time.
-    scenarios_per_s: f64,
-    /// (`load_validate_s` + `report_s`) per scenario, ms.
-    overhead_per_scenario_ms: f64,
-    /// Simulation per scenario, ms.
-    simulation_per_scenario_ms: f64,
-    /// Worker threads.
-    jobs: usize,
-}
-
-#[derive(serde::Serialize)]
-struct JsonCase<'a> {
-    name: &'a str,
-    outcome: &'static str,
-    message: String,
-    measured: Option<f64>,
-}
-
-#[derive(serde::Serialize)]
-struct JsonScenario<'a> {
-    key: &'a str,
-    name: &'a str,
-    passed: bool,
-    status: &'a str,
-    duration_s: f64,
-    testcases: Vec<JsonCase<'a>>,
-}
-
-#[derive(serde::Serialize)]
-struct Json<'a> {
-    name: &'a str,
-    passed: bool,
-    totals: evtwin_report::Totals,
-    timing: &'a Timing,
-    scenarios: Vec<JsonScenario<'a>>,
 }
 
 /// Runs `evtwin suite`.
@@ -169,13 +117,13 @@ pub fn run(args: &SuiteArgs) -> Result<u8> {
         );
         return Ok(EXIT_BAD_INPUT);
     }
-    let mut timing = Timing {
+    let mut timing = crate::suite_print::Timing {
         load_validate_s: t0.elapsed().as_secs_f64(),
         jobs: args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1),
-        ..Timing::default()
+        ..crate::suite_print::Timing::default()
     };
     let interrupt = crate::interrupt::Interrupt::install();
     let t1 = Instant::now();
@@ -201,7 +149,7 @@ pub fn run(args: &SuiteArgs) -> Result<u8> {
     timing.scenarios_per_s = timing.scenarios as f64 / timing.wall_s.max(1e-9);
     timing.overhead_per_scenario_ms = (timing.load_validate_s + timing.report_s) / n * 1e3;
     timing.simulation_per_scenario_ms = timing.simulation_s / n * 1e3;
-    print(&suite, &timing, args)?;
+    crate::suite_print::print(&suite, &timing, args)?;
     Ok(if interrupt.stop.load(Ordering::SeqCst) {
         interrupt.exit_code()
     } else if suite.passed() {
@@ -309,98 +257,4 @@ fn run_all(
 
 fn skipped(p: &Planned, why: &str) -> ScenarioReport {
     ScenarioReport::skipped(ScenarioMeta::of(&p.scenario, &p.key, &p.sha256), why)
-}
-
-fn print(suite: &SuiteReport, timing: &Timing, args: &SuiteArgs) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    let t = suite.totals();
-    if args.json {
-        let scenarios = suite
-            .scenarios
-            .iter()
-            .map(|s| JsonScenario {
-                key: &s.meta.key,
-                name: &s.meta.name,
-                passed: s.passed(),
-                status: &s.status,
-                duration_s: s.duration_s,
-                testcases: s
-                    .testcases
-                    .iter()
-                    .map(|c| {
-                        let (outcome, message) = match &c.outcome {
-                            Outcome::Passed => ("passed", c.message.clone()),
-                            Outcome::Failed(m) => ("failed", m.clone()),
-                            Outcome::Error(m) => ("error", m.clone()),
-                            Outcome::Skipped(m) => ("skipped", m.clone()),
-                        };
-                        JsonCase {
-                            name: &c.name,
-                            outcome,
-                            message,
-                            measured: c.measured,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
-        let json = Json {
-            name: &suite.name,
-            passed: suite.passed(),
-            totals: t,
-            timing,
-            scenarios,
-        };
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    for s in &suite.scenarios {
-        let mark = if s.status == "skipped" {
-            "SKIP"
-        } else if s.passed() {
-            "PASS"
-        } else {
-            "FAIL"
-        };
-        let n = s.testcases.len();
-        let cases = if n == 1 { "test case" } else { "test cases" };
-        writeln!(
-            out,
-            "{mark}  {}  {} ({n} {cases}, {})",
-            s.meta.key, s.meta.name, s.status
-        )?;
-        for c in &s.testcases {
-            match &c.outcome {
-                Outcome::Failed(m) => writeln!(out, "      failed: {}: {m}", c.name)?,
-                Outcome::Error(m) => writeln!(out, "      error: {}: {m}", c.name)?,
-                Outcome::Passed | Outcome::Skipped(_) => {}
-            }
-        }
-    }
-    writeln!(
-        out,
-        "suite        {} scenarios, {} failed; {} test cases: {} failed, {} in error, {} skipped",
-        t.scenarios, t.scenarios_failed, t.tests, t.failures, t.errors, t.skipped
-    )?;
-    writeln!(
-        out,
-        "time         {:.2} s wall with {} jobs ({:.1} scenarios/s): load+validate {:.3} s, runs {:.2} s (simulation {:.2} s summed), reports {:.3} s; overhead {:.2} ms per scenario, simulation {:.2} ms",
-        timing.wall_s,
-        timing.jobs,
-        timing.scenarios_per_s,
-        timing.load_validate_s,
-        timing.run_wall_s,
-        timing.simulation_s,
-        timing.report_s,
-        timing.overhead_per_scenario_ms,
-        timing.simulation_per_scenario_ms
-    )?;
-    if let Some(p) = &args.junit {
-        writeln!(out, "junit        {}", p.display())?;
-    }
-    if let Some(d) = &args.html {
-        writeln!(out, "html         {}", d.join("index.html").display())?;
-    }
-    Ok(())
 }
