@@ -112,7 +112,18 @@ fn a_suite_runs_every_scenario_and_reports_junit_and_html() {
         Outcome::Failed(m) => assert!(m.contains("battery_depleted"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert!(flat.stderr.contains("battery_depleted") || flat.stdout.contains("battery_depleted"));
+    // Its events, captured from its own run, are its system-err.
+    assert!(flat.stderr.contains("WARN"), "{}", flat.stderr);
+    assert!(
+        flat.stderr.contains("code=\"battery_depleted\""),
+        "{}",
+        flat.stderr
+    );
+    assert!(
+        report.scenarios[1].stderr.is_empty(),
+        "{}",
+        report.scenarios[1].stderr
+    );
 
     let page = std::fs::read_to_string(html.join("index.html")).unwrap();
     // One SVG per plot, six per scenario that ran; nothing loaded from elsewhere.
