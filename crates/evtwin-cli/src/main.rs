@@ -10,7 +10,12 @@ mod compare;
 mod dbc_cmd;
 mod interrupt;
 mod progress;
+mod report_cmd;
 mod stderr_lines;
+mod suite_cmd;
+mod suite_plan;
+mod suite_print;
+mod suite_run;
 mod view;
 
 use std::fs::File;
@@ -122,6 +127,12 @@ enum Command {
     /// Watch a scenario in 3D (or, with --attach, what a bus says): the car on
     /// its route, the pack's cells, the charging station. Needs the `viz` feature.
     View(view::ViewArgs),
+    /// Run a suite of scenarios (files and folders) in parallel in virtual time;
+    /// JUnit XML and an HTML report (exit 1: a test case failed, 2: bad input).
+    Suite(suite_cmd::SuiteArgs),
+    /// Suite reports: merge the JUnit reports of shards.
+    #[command(subcommand)]
+    Report(report_cmd::ReportCommand),
     /// Cell tools: replay a current profile, fit a table from HPPC data.
     #[command(subcommand)]
     Cell(cell_cmd::CellCommand),
@@ -345,6 +356,8 @@ fn main() -> ExitCode {
         Command::Signals { scenario } => Ok(signals(scenario.as_deref())),
         Command::Bridge(args) => bridge::run(args),
         Command::View(args) => view::run(args),
+        Command::Suite(args) => suite_cmd::run(args),
+        Command::Report(cmd) => report_cmd::run(cmd),
         Command::Cell(cell_cmd::CellCommand::Replay(a)) => cell_cmd::replay(a),
         Command::Cell(cell_cmd::CellCommand::Fit(a)) => cell_cmd::fit(a),
         Command::Dbc(DbcCommand::Check { dbc }) => Ok(dbc_cmd::check(dbc)),

@@ -75,6 +75,9 @@ pub struct Scenario {
     pub name: String,
     /// `[scenario] description`.
     pub description: Option<String>,
+    /// `[scenario] should_fail`: the scenario is expected to fail (in a suite
+    /// it passes when at least one of its expectations fails).
+    pub should_fail: bool,
     /// The file it came from.
     pub source: String,
     /// Cell chemistry preset name or path.

@@ -102,6 +102,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         bus,
         name: meta.name.clone(),
         description: meta.description.clone(),
+        should_fail: meta.should_fail,
         source: src.name.clone(),
         chemistry,
         trace_every_s,

@@ -49,6 +49,9 @@ pub struct RawMeta {
     pub seed: Option<u64>,
     pub step_ms: Option<f64>,
     pub parameter_refresh_ms: Option<f64>,
+    /// The scenario passes when at least one of its expectations fails.
+    #[serde(default)]
+    pub should_fail: bool,
 }
 
 /// `[vehicle]`: a preset plus overrides of any of its sections.
