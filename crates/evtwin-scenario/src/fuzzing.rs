@@ -29,6 +29,12 @@ fn scenario() -> &'static Scenario {
     })
 }
 
+/// Loads what [`network`] needs once (call it before a fuzzer's loop, so that
+/// a forking fuzzer does it before the fork, not in every child).
+pub fn prepare() {
+    let _ = networks();
+}
+
 /// The shipped network for each set of real nodes (bits: BMS, VCU, CHARGER):
 /// loading it costs milliseconds, so once per set.
 fn networks() -> &'static [Network] {
