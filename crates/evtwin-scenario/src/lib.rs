@@ -14,11 +14,13 @@ mod build;
 mod cell;
 mod controls;
 pub mod event_match;
+pub mod fault;
 pub mod hook;
 mod load;
 pub mod net;
 mod plausible;
 mod raw;
+mod raw_fault;
 mod report;
 mod route;
 mod run;
@@ -86,6 +88,8 @@ pub struct Scenario {
     pub config: TwinConfig,
     /// What is implausible but not impossible (the run goes on), located.
     pub warnings: Vec<FileError>,
+    /// `[[fault]]`s, in file order.
+    pub faults: Vec<fault::FaultSpec>,
 }
 
 /// Why a scenario could not be loaded.

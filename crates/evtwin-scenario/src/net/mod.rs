@@ -4,6 +4,7 @@
 
 #[cfg(feature = "io")]
 pub mod bridge;
+pub mod faults;
 #[cfg(feature = "io")]
 pub mod limit;
 pub mod listen;
@@ -16,6 +17,7 @@ pub mod setup;
 
 #[cfg(feature = "io")]
 pub use bridge::{BridgeReport, BridgeSetup, Lateness, bridge};
+pub use faults::{BusFault, BusFaults, ControllerEvent, Disturb, FaultId, FaultStats, Then};
 #[cfg(feature = "io")]
 pub use listen::{ListenError, ListenReport, ListenSource, spawn_listener};
 pub use monitor::Monitor;
