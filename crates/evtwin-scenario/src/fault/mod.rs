@@ -6,6 +6,7 @@
 mod hook;
 mod parse;
 mod parse_bus;
+mod parse_plant;
 
 use evtwin_sim::Injection;
 

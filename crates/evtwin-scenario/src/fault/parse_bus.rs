@@ -2,7 +2,8 @@
 //! the scenario's network (a message the twin sends, a node it plays, a signal
 //! of that message, an E2E-protected message for the E2E kinds).
 
-use super::parse::{disturb, err_at, frames_then, simulated};
+use super::parse::{At, err_at, simulated};
+use super::parse_plant::need;
 use crate::net::{BusFault, Disturb, Network, Role, Then};
 use crate::raw_fault::RawFault;
 use crate::source::{FileError, Source};
@@ -198,4 +199,81 @@ pub(super) fn bus(
         }
         other => return Err(err("kind", format!("unknown bus fault `{other}`"))),
     })
+}
+
+/// The E2E mode of a fault.
+fn disturb(at_src: &Source, index: usize, f: &RawFault, kind: &str) -> Result<Disturb, FileError> {
+    let at = At { src: at_src, index };
+    let mode = need(&at, "mode", kind, f.mode.as_deref())?;
+    let byte = |key: &str, v: Option<i64>, max: i64| -> Result<u8, FileError> {
+        let x = need(&at, key, kind, v)?;
+        match u8::try_from(x) {
+            Ok(b) if x <= max => Ok(b),
+            _ => Err(at.err(key, format!("{key} = {x} must be 0 to {max}"))),
+        }
+    };
+    let max = if kind == "e2e_crc" { 255 } else { 15 };
+    let d = match mode {
+        "value" => {
+            if f.offset.is_some() {
+                return Err(at.err("offset", "mode = \"value\" takes `value`, not `offset`"));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let v = f
+                .value
+                .map(|v| if v.fract() == 0.0 { v as i64 } else { -1 });
+            Disturb::Value(byte("value", v, max)?)
+        }
+        "freeze" | "random" => {
+            for (key, given) in [("value", f.value.is_some()), ("offset", f.offset.is_some())] {
+                if given {
+                    return Err(at.err(key, format!("mode = \"{mode}\" takes no `{key}`")));
+                }
+            }
+            if mode == "freeze" {
+                Disturb::Freeze
+            } else {
+                Disturb::Random
+            }
+        }
+        "offset" => {
+            if f.value.is_some() {
+                return Err(at.err("value", "mode = \"offset\" takes `offset`, not `value`"));
+            }
+            let o = byte("offset", f.offset, max)?;
+            if o == 0 {
+                return Err(at.err("offset", "offset = 0 disturbs nothing"));
+            }
+            Disturb::Offset(o)
+        }
+        other => {
+            let msg = format!("mode `{other}`: value, freeze, random or offset");
+            return Err(at.err("mode", msg));
+        }
+    };
+    Ok(d)
+}
+
+/// `frames` and `then` of an E2E fault.
+fn frames_then(
+    at_src: &Source,
+    index: usize,
+    f: &RawFault,
+) -> Result<(Option<u32>, Then), FileError> {
+    let at = At { src: at_src, index };
+    let frames = match f.frames {
+        None => None,
+        Some(n) => match u32::try_from(n) {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(at.err("frames", format!("frames = {n} must be 1 or more"))),
+        },
+    };
+    let then = match f.then.as_deref() {
+        None | Some("continue") => Then::Continue,
+        Some("resync") => Then::Resync,
+        Some(other) => {
+            return Err(at.err("then", format!("then `{other}`: continue or resync")));
+        }
+    };
+    Ok((frames, then))
 }

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "io")]
 pub mod bridge;
+pub mod fault_kinds;
 pub mod faults;
 #[cfg(feature = "io")]
 pub mod limit;
