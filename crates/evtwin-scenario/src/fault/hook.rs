@@ -41,6 +41,58 @@ fn secs(us: u64) -> f64 {
     us as f64 / 1e6
 }
 
+/// `fault` with its message (and signal) looked up by name in the network
+/// played, which may differ from the scenario's own (`bridge --dbc`).
+fn relocate(
+    fault: &BusFault,
+    names: Option<&(String, Option<String>)>,
+    net: &Network,
+) -> Result<BusFault, String> {
+    let Some((message, signal)) = names else {
+        return Ok(fault.clone());
+    };
+    let Some((k, m)) = net.dbc().message_by_name(message) else {
+        return Err(format!("the network played has no message {message}"));
+    };
+    if net.plan().messages[k].role != crate::net::Role::Simulated {
+        return Err(format!(
+            "the twin does not send {message} on the network played"
+        ));
+    }
+    let mut fault = fault.clone();
+    match &mut fault {
+        BusFault::Drop { message }
+        | BusFault::Delay { message, .. }
+        | BusFault::E2eCounter { message, .. }
+        | BusFault::E2eCrc { message, .. } => *message = k,
+        BusFault::Override {
+            message, signal: s, ..
+        } => {
+            *message = k;
+            let name = signal.as_deref().unwrap_or("");
+            *s = m
+                .signals
+                .iter()
+                .position(|x| x.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "{message_name}.{name} is not on the network played",
+                        message_name = m.name
+                    )
+                })?;
+        }
+        BusFault::StopNode { .. } | BusFault::BusOff { .. } => {}
+    }
+    if matches!(fault, BusFault::E2eCounter { .. } | BusFault::E2eCrc { .. })
+        && net.plan().messages[k].e2e.is_none()
+    {
+        return Err(format!(
+            "{message} has no E2E protection on the network played"
+        ));
+    }
+    Ok(fault)
+}
+
 /// When an action done in this `before_step` takes effect: a plant fault at
 /// the start of the step; a bus fault at its end, because the frames due
 /// during the step were sent before it (encoded from the step before), so
@@ -89,7 +141,13 @@ impl FaultHook {
                     st.note = Some("not applied: this run plays no CAN network".to_owned());
                     return;
                 };
-                st.bus = Some(net.inject_bus_fault(fault.clone()));
+                match relocate(fault, spec.bus_names.as_ref(), net) {
+                    Ok(fault) => st.bus = Some(net.inject_bus_fault(fault)),
+                    Err(why) => {
+                        st.note = Some(format!("not applied: {why}"));
+                        return;
+                    }
+                }
             }
             Action::Clear(target) => {
                 let target = target.clone();

@@ -65,6 +65,9 @@ pub struct FaultSpec {
     pub action: Action,
     /// What it does, for people (`internal short of group 3 through 5 Ω`).
     pub what: String,
+    /// A bus fault's message and signal by name: resolved again against the
+    /// network actually played (a bridge option may give another DBC).
+    pub bus_names: Option<(String, Option<String>)>,
 }
 
 /// The hook that plays `scenario`'s faults (none without `[[fault]]`).

@@ -249,7 +249,12 @@ fn one(
         ending = Ending::Once;
     }
     super::parse_plant::check_unused(at, &kind, f)?;
+    let bus_names = match &action {
+        Action::Bus(_) => f.message.clone().map(|m| (m, f.signal.clone())),
+        _ => None,
+    };
     Ok(FaultSpec {
+        bus_names,
         name: name.to_owned(),
         kind,
         trigger,
