@@ -5,6 +5,7 @@
 
 #[cfg(feature = "io")]
 pub mod bus;
+pub mod busoff;
 pub mod chademo;
 pub mod dbc;
 pub mod e2e;

@@ -13,6 +13,8 @@ mod assets;
 mod build;
 mod cell;
 mod controls;
+pub mod event_match;
+pub mod fault;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hook;
@@ -20,6 +22,7 @@ mod load;
 pub mod net;
 mod plausible;
 mod raw;
+mod raw_fault;
 mod report;
 mod route;
 mod run;
@@ -90,6 +93,8 @@ pub struct Scenario {
     pub config: TwinConfig,
     /// What is implausible but not impossible (the run goes on), located.
     pub warnings: Vec<FileError>,
+    /// `[[fault]]`s, in file order.
+    pub faults: Vec<fault::FaultSpec>,
 }
 
 /// Why a scenario could not be loaded.

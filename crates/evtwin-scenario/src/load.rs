@@ -121,6 +121,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             thermal,
         },
         warnings,
+        faults: Vec::new(),
     };
     // Whatever validation above let through, the simulation must accept: `validate`
     // and `run` agree.
@@ -128,7 +129,8 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     if raw.bus.is_some() {
         check_network(src, &scenario)?;
     }
-    Ok(scenario)
+    let faults = crate::fault::parse_faults(src, &raw.fault, &scenario)?;
+    Ok(Scenario { faults, ..scenario })
 }
 
 /// `[bus]` loaded as `bridge` loads it (the DBC, the mapping, the real nodes),

@@ -26,6 +26,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub stations: BTreeMap<String, RawStation>,
     pub bus: Option<RawBus>,
+    #[serde(default)]
+    pub fault: Vec<crate::raw_fault::RawFault>,
 }
 
 /// `[bus]`: the CAN network `evtwin bridge` plays (absent: the shipped network on

@@ -161,6 +161,8 @@ pub struct Runner<W: Write> {
     events: Vec<Event>,
     hooks: Vec<Box<dyn Hook>>,
     marks: Vec<Mark>,
+    /// Marks already in the trace.
+    traced_marks: usize,
     /// What the hooks see of the bus between two steps (kept only with hooks).
     sent: Vec<(u64, Frame)>,
     received: Vec<(u64, Frame)>,
@@ -194,8 +196,15 @@ impl<W: Write> Runner<W> {
         let start = Instant::now();
         let twin = Twin::new(config)?;
         let soc_start = twin.pack().soc();
+        let signals = scenario.trace_signals.clone();
         let mut trace = trace
-            .map(|w| Trace::new(w, scenario.trace_signals.clone()))
+            .map(|w| {
+                if scenario.faults.is_empty() {
+                    Trace::new(w, signals)
+                } else {
+                    Trace::with_marks(w, signals)
+                }
+            })
             .transpose()?;
         if let Some(t) = trace.as_mut() {
             t.row(&twin)?;
@@ -220,6 +229,7 @@ impl<W: Write> Runner<W> {
             events: Vec::new(),
             hooks: crate::hook::from_scenario(scenario),
             marks: Vec::new(),
+            traced_marks: 0,
             sent: Vec::new(),
             received: Vec::new(),
             net_events: Vec::new(),
@@ -383,7 +393,8 @@ impl<W: Write> Runner<W> {
         if self.sampled
             && let Some(t) = self.trace.as_mut()
         {
-            t.row(twin)?;
+            t.row_with_marks(twin, &self.marks[self.traced_marks..])?;
+            self.traced_marks = self.marks.len();
         }
         Ok(status)
     }
@@ -408,7 +419,8 @@ impl<W: Write> Runner<W> {
         if !self.sampled
             && let Some(t) = self.trace.as_mut()
         {
-            t.row(&self.twin)?;
+            t.row_with_marks(&self.twin, &self.marks[self.traced_marks..])?;
+            self.traced_marks = self.marks.len();
         }
         let trace = self.trace.take().map(Trace::finish).transpose()?;
         let wall_time_s = self.start.elapsed().as_secs_f64();

@@ -5,6 +5,8 @@
 use std::io::{self, BufWriter, Write};
 
 use evtwin_sim::{Signal, Twin};
+
+use crate::hook::{Mark, MarkKind};
 use sha2::{Digest, Sha256};
 
 /// A writer that hashes what passes through it.
@@ -40,6 +42,8 @@ pub struct Trace<W: Write> {
     signals: Vec<Signal>,
     rows: u64,
     number: ryu::Buffer,
+    /// A last column `mark` (scenarios with faults only).
+    marks: bool,
 }
 
 impl<W: Write> Trace<W> {
@@ -59,11 +63,65 @@ impl<W: Write> Trace<W> {
             signals,
             rows: 0,
             number: ryu::Buffer::new(),
+            marks: false,
         })
     }
 
-    /// Appends the twin's current values.
+    /// A trace with a last column `mark`: the injections marked since the
+    /// previous row (`name:start`, `name:end`, `name:once`, several separated
+    /// by `; `), empty on most rows. Only scenarios with faults have it, so the
+    /// traces of the others stay as they were.
+    pub fn with_marks(out: W, signals: Vec<Signal>) -> io::Result<Self> {
+        let mut names: Vec<String> = signals.iter().map(|s| s.name()).collect();
+        names.push("mark".to_owned());
+        let mut out = BufWriter::with_capacity(
+            1 << 16,
+            Hashing {
+                inner: out,
+                hasher: Sha256::new(),
+            },
+        );
+        writeln!(out, "{}", names.join(","))?;
+        Ok(Self {
+            out,
+            signals,
+            rows: 0,
+            number: ryu::Buffer::new(),
+            marks: true,
+        })
+    }
+
+    /// Appends the twin's current values and, with a `mark` column, `marks`
+    /// (those since the previous row).
+    pub fn row_with_marks(&mut self, twin: &Twin, marks: &[Mark]) -> io::Result<()> {
+        self.values(twin)?;
+        if self.marks {
+            self.out.write_all(b",")?;
+            let cell: Vec<String> = marks
+                .iter()
+                .map(|m| {
+                    let what = match m.kind {
+                        MarkKind::Start => "start",
+                        MarkKind::End => "end",
+                        MarkKind::Instant => "once",
+                    };
+                    format!("{}:{what}", m.name)
+                })
+                .collect();
+            self.out.write_all(csv_field(&cell.join("; ")).as_bytes())?;
+        }
+        self.out.write_all(b"\n")?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Appends the twin's current values (and an empty mark, if the trace
+    /// has that column).
     pub fn row(&mut self, twin: &Twin) -> io::Result<()> {
+        self.row_with_marks(twin, &[])
+    }
+
+    fn values(&mut self, twin: &Twin) -> io::Result<()> {
         for (k, s) in self.signals.iter().enumerate() {
             if k > 0 {
                 self.out.write_all(b",")?;
@@ -80,8 +138,6 @@ impl<W: Write> Trace<W> {
             };
             self.out.write_all(text.as_bytes())?;
         }
-        self.out.write_all(b"\n")?;
-        self.rows += 1;
         Ok(())
     }
 
@@ -103,5 +159,15 @@ impl<W: Write> Trace<W> {
             rows: self.rows,
             sha256,
         })
+    }
+}
+
+/// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
     }
 }

@@ -32,6 +32,6 @@ pub mod vehicle;
 pub use signals::{Catalogue, Input, InputKind, Node, Quantity, RealNodes, Scalar, Signal};
 pub use stats::RunStats;
 pub use twin::{
-    Event, Fault, FaultCode, Injection, InjectionError, Status, StepFlags, Twin, TwinConfig,
-    TwinError, VehicleSpec,
+    Event, Fault, FaultCode, Injection, InjectionError, SensorKind, Status, StepFlags, Twin,
+    TwinConfig, TwinError, VehicleSpec,
 };

@@ -151,6 +151,12 @@ fn check_nibble(
 }
 
 impl E2eConfig {
+    /// Byte offset of the CRC in the payload.
+    #[must_use]
+    pub fn crc_byte(&self) -> usize {
+        self.parts().0
+    }
+
     fn parts(&self) -> (usize, usize) {
         match self {
             Self::Profile1(p) | Self::Profile1WithMode(p, _) => (p.crc_byte, p.counter_bit),

@@ -1,6 +1,7 @@
 //! The buffered log writer.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -112,6 +113,33 @@ impl LogWriter {
                 );
             }
         }
+        self.emit()
+    }
+
+    /// Writes a comment line at `time_us` (an injected fault's mark): candump
+    /// `# (secs.micros) text`, which `canplayer` and `log2asc` skip (they
+    /// read only lines that start with `(`); ASC `// secs.micros text`
+    /// (relative to the header's date, like frames). Line breaks in `text`
+    /// become spaces. Our reader skips both.
+    pub fn comment(&mut self, time_us: u64, text: &str) -> Result<(), LogError> {
+        self.line.clear();
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let (secs, micros) = match self.format {
+            LogFormat::Candump => (time_us / 1_000_000, time_us % 1_000_000),
+            LogFormat::Asc => {
+                let rel = time_us.saturating_sub(self.asc_header(time_us));
+                (rel / 1_000_000, rel % 1_000_000)
+            }
+        };
+        let lead = match self.format {
+            LogFormat::Candump => "#",
+            LogFormat::Asc => "//",
+        };
+        // Writing to a String cannot fail.
+        let _ = writeln!(self.line, "{lead} ({secs}.{micros:06}) {text}");
         self.emit()
     }
 

@@ -177,6 +177,7 @@ pub async fn bridge<T: Transport, W: Write>(
     let mut controller = super::link::ControllerWatch::default();
     controller.observe(bus.link_status());
     let mut polled_s = 0;
+    let mut logged_marks = 0;
     loop {
         match runner.poll_timeout() {
             // Frames due before the step's end, each at its own deadline,
@@ -215,7 +216,16 @@ pub async fn bridge<T: Transport, W: Write>(
                 for e in bus.drain_events() {
                     log_bus_event(&e, end_us);
                 }
-                if log.failed.is_some() || runner.step()? != Status::Running {
+                if log.failed.is_some() {
+                    break;
+                }
+                let status = runner.step()?;
+                // Injections of the step, as comment lines of the frame log.
+                for m in &runner.marks()[logged_marks..] {
+                    log.comment(stamp(m.time_us), m);
+                }
+                logged_marks = runner.marks().len();
+                if status != Status::Running {
                     break;
                 }
                 if stop.load(Ordering::Relaxed) {
@@ -297,6 +307,24 @@ impl FrameLog<'_> {
                 dir,
                 frame: *frame,
             })
+        {
+            self.writer = None;
+            self.failed = Some(e);
+        }
+    }
+}
+
+impl FrameLog<'_> {
+    /// A mark as a comment line: `evtwin fault start|end|event: text`.
+    fn comment(&mut self, time_us: u64, mark: &crate::hook::Mark) {
+        let what = match mark.kind {
+            crate::hook::MarkKind::Start => "start",
+            crate::hook::MarkKind::End => "end",
+            crate::hook::MarkKind::Instant => "event",
+        };
+        let text = format!("evtwin fault {what}: {}", mark.text);
+        if let Some(l) = self.writer.as_mut()
+            && let Err(e) = l.comment(time_us, &text)
         {
             self.writer = None;
             self.failed = Some(e);

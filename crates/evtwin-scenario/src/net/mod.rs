@@ -4,6 +4,8 @@
 
 #[cfg(feature = "io")]
 pub mod bridge;
+pub mod fault_kinds;
+pub mod faults;
 pub mod limit;
 #[cfg(feature = "io")]
 pub mod link;
@@ -18,6 +20,7 @@ pub mod setup;
 
 #[cfg(feature = "io")]
 pub use bridge::{BridgeReport, BridgeSetup, Lateness, bridge};
+pub use faults::{BusFault, BusFaults, ControllerEvent, Disturb, FaultId, FaultStats, Then};
 #[cfg(feature = "io")]
 pub use link::LinkReport;
 #[cfg(feature = "io")]

@@ -22,6 +22,7 @@ use evtwin_can::e2e::{Check, E2eChecker, E2eStateMachine, E2eStatus, SmConfig, S
 use evtwin_can::frame::fd_length_for;
 use evtwin_can::schedule::Schedule;
 
+use super::faults::{BusFault, BusFaults, ControllerEvent, Disturb, FaultId};
 use super::limit::RejectLimit;
 use super::outputs::{Decoded, InputChange, NetEvent, NetStats, Values};
 use super::plan::{Plan, Role};
@@ -63,6 +64,8 @@ pub struct Network {
     start_us: u64,
     /// How many rejected frames are described, per second of virtual time.
     limit: RejectLimit,
+    /// Injected bus faults.
+    faults: BusFaults,
 }
 
 impl Network {
@@ -117,6 +120,7 @@ impl Network {
             clamped: BTreeMap::new(),
             start_us,
             limit: RejectLimit::default(),
+            faults: BusFaults::default(),
         }
     }
 
@@ -146,10 +150,47 @@ impl Network {
         &self.dbc
     }
 
-    /// When the next frame is due, µs.
+    /// When the next frame is due (a delayed one included), µs.
     #[must_use]
     pub fn next_due_us(&self) -> Option<u64> {
-        self.schedule.next_due_us()
+        let due = self.schedule.next_due_us();
+        match (due, self.faults.next_delayed_us()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Draws the bus faults' random values (E2E `random`) from `seed`; call
+    /// before injecting any.
+    pub fn set_fault_seed(&mut self, seed: u64) {
+        if self.faults.idle() {
+            self.faults = BusFaults::new(seed);
+        }
+    }
+
+    /// Puts a bus fault in force from now on (see [`BusFault`]).
+    pub fn inject_bus_fault(&mut self, fault: BusFault) -> FaultId {
+        self.faults.inject(fault)
+    }
+
+    /// Ends a bus fault at `now_us`.
+    pub fn clear_bus_fault(&mut self, id: FaultId, now_us: u64) {
+        if let Some((k, last)) = self.faults.clear(id, now_us)
+            && let Some(cfg) = self.plan.messages.get(k).and_then(|m| m.e2e)
+        {
+            self.state[k].counter = (last + 1) % cfg.counter_modulus();
+        }
+    }
+
+    /// The bus faults' state and counts.
+    #[must_use]
+    pub fn bus_faults(&self) -> &BusFaults {
+        &self.faults
+    }
+
+    /// The next change of state of a node's controller under a bus-off fault.
+    pub fn poll_controller_event(&mut self) -> Option<ControllerEvent> {
+        self.faults.poll_event()
     }
 
     /// When the network next wants [`Network::poll_transmit`] or
@@ -220,8 +261,26 @@ impl Network {
         let mut due = std::mem::take(&mut self.due);
         due.clear();
         self.schedule.pop_due(now_us, &mut due);
+        let clean = self.faults.idle();
+        if !clean {
+            let first = out.len();
+            self.faults.release(now_us, out);
+            self.stats.tx_frames += (out.len() - first) as u64;
+        }
         for &k in &due {
-            if let Some(f) = self.encode(k, values) {
+            if !clean && self.faults.silenced(&self.plan.messages[k].sender, now_us) {
+                continue;
+            }
+            let Some(f) = self.encode(k, values) else {
+                continue;
+            };
+            let f = if clean {
+                Some(f)
+            } else {
+                let sender = &self.plan.messages[k].sender;
+                self.faults.after_encode(k, sender, f, now_us)
+            };
+            if let Some(f) = f {
                 out.push(f);
                 self.stats.tx_frames += 1;
             }
@@ -248,6 +307,14 @@ impl Network {
                 (None, None) => f64::NAN,
             };
         }
+        if !self.faults.idle() && self.faults.overrides(k) {
+            for &i in present {
+                if let Some(v) = self.faults.override_for(k, i) {
+                    values[i] = v;
+                }
+            }
+            self.faults.count_override();
+        }
         if let Some(switch) = m.multiplexor()
             && !pm.mux_cycle.is_empty()
         {
@@ -272,7 +339,31 @@ impl Network {
         }
         if let Some(cfg) = &pm.e2e {
             // The plan validated the layout against the length.
-            let _ = cfg.protect(&mut buf[..len], &mut st.counter);
+            if self.faults.idle() {
+                let _ = cfg.protect(&mut buf[..len], &mut st.counter);
+            } else {
+                let modulus = cfg.counter_modulus();
+                let (plan, resume) = self.faults.e2e_plan(k, st.counter, modulus);
+                if let Some(mut c) = plan.counter {
+                    let _ = cfg.protect(&mut buf[..len], &mut c);
+                    st.counter = (st.counter + 1) % modulus;
+                } else {
+                    let _ = cfg.protect(&mut buf[..len], &mut st.counter);
+                }
+                if let Some(c) = resume {
+                    st.counter = c;
+                }
+                if let Some(d) = plan.crc {
+                    let at = cfg.crc_byte();
+                    let good = buf[at];
+                    buf[at] = match d {
+                        Disturb::Value(v) => v,
+                        Disturb::Freeze => self.faults.frozen_crc(k, good),
+                        Disturb::Offset(o) => good.wrapping_add(o),
+                        Disturb::Random => good ^ 0xFF,
+                    };
+                }
+            }
         }
         if m.fd {
             let l = fd_length_for(len).unwrap_or(64);

@@ -19,6 +19,7 @@
 //! and at once whenever a group's SOC leaves its table segment, so it is exact at
 //! every step.
 
+mod faults;
 mod refresh;
 mod solve;
 mod thermal;
@@ -191,6 +192,9 @@ pub struct Pack {
     temp_max_c: f64,
     /// Heat generated in each group since the last thermal step, J.
     heat_acc_j: Vec<f64>,
+    /// 1 while the coolant flows, 0 after a pump failure: scales the groups'
+    /// conductance to the coolant.
+    coolant_flow: f64,
     scratch_temp: Vec<f64>,
     /// Σ SOC·capacity, Ah (updated per step, recomputed at every refresh).
     charge_ah: f64,
@@ -364,6 +368,7 @@ impl Pack {
             temp_sum_c: init.temp_c * n as f64,
             temp_max_c: init.temp_c,
             heat_acc_j: vec![0.0; n],
+            coolant_flow: 1.0,
             scratch_temp: Vec::with_capacity(n),
             charge_ah: 0.0,
             plating_limit_a: f64::INFINITY,

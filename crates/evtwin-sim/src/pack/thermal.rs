@@ -56,7 +56,7 @@ impl Pack {
         let n = self.groups();
         let th = &self.spec.thermal;
         let t_cool = self.coolant_c;
-        let g_cool = th.group_to_coolant_w_per_k * dt_s;
+        let g_cool = th.group_to_coolant_w_per_k * dt_s * self.coolant_flow;
         let g_nb = th.neighbour_w_per_k * dt_s;
         let (temp, heat, inv_heat) = (
             &mut self.temp_c[..n],

@@ -7,120 +7,10 @@ use crate::bms::{BmsFault, ContactorState, Sensors, Severity};
 use crate::route::LegKind;
 use crate::thermal::ThermalSituation;
 
-/// A fault put into the plant or its sensors from outside (a test, a fault panel,
-/// a scenario's fault list).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Injection {
-    /// Group `group`'s voltage sensor reads `offset_v` high.
-    CellVoltageSensorOffset {
-        /// Series group.
-        group: usize,
-        /// Offset, V.
-        offset_v: f64,
-    },
-    /// Group `group`'s temperature sensor reads `offset_c` high.
-    CellTempSensorOffset {
-        /// Series group.
-        group: usize,
-        /// Offset, K.
-        offset_c: f64,
-    },
-    /// Group `group`'s temperature sensor is open (reads nothing plausible).
-    CellTempSensorOpen {
-        /// Series group.
-        group: usize,
-    },
-    /// The pack current sensor reads `offset_a` high.
-    CurrentSensorOffset {
-        /// Offset, A.
-        offset_a: f64,
-    },
-    /// Group `group` heats up by `delta_c` at once (a real hot spot).
-    CellHeat {
-        /// Series group.
-        group: usize,
-        /// Temperature rise, K.
-        delta_c: f64,
-    },
-    /// The HV system's isolation resistance drops to `ohm`.
-    IsolationResistance {
-        /// Isolation resistance, Ω.
-        ohm: f64,
-    },
-    /// The main contactors weld shut.
-    WeldedContactors,
-}
-
-/// Why an injection was refused.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("group {group} does not exist (the pack has {groups})")]
-pub struct InjectionError {
-    /// The group asked for.
-    pub group: usize,
-    /// Groups in the pack.
-    pub groups: usize,
-}
-
-/// Faults in force.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Injected {
-    cell_v_offset: Vec<(usize, f64)>,
-    cell_t_offset: Vec<(usize, f64)>,
-    cell_t_open: Vec<usize>,
-    current_offset_a: f64,
-    isolation_ohm: Option<f64>,
-    welded: bool,
-}
-
 /// Isolation resistance of a healthy HV system, Ω.
 const HEALTHY_ISOLATION_OHM: f64 = 10e6;
 
 impl Twin {
-    /// Puts a fault into the plant or a sensor. Sensor faults stay until
-    /// [`Twin::clear_injections`].
-    pub fn inject(&mut self, injection: Injection) -> Result<(), InjectionError> {
-        let groups = self.pack.groups();
-        let check = |group: usize| {
-            if group < groups {
-                Ok(())
-            } else {
-                Err(InjectionError { group, groups })
-            }
-        };
-        let inj = &mut self.injected;
-        match injection {
-            Injection::CellVoltageSensorOffset { group, offset_v } => {
-                check(group)?;
-                inj.cell_v_offset.push((group, offset_v));
-            }
-            Injection::CellTempSensorOffset { group, offset_c } => {
-                check(group)?;
-                inj.cell_t_offset.push((group, offset_c));
-            }
-            Injection::CellTempSensorOpen { group } => {
-                check(group)?;
-                inj.cell_t_open.push(group);
-            }
-            Injection::CurrentSensorOffset { offset_a } => inj.current_offset_a += offset_a,
-            Injection::CellHeat { group, delta_c } => {
-                check(group)?;
-                self.pack.heat_group(group, delta_c);
-            }
-            Injection::IsolationResistance { ohm } => inj.isolation_ohm = Some(ohm),
-            Injection::WeldedContactors => inj.welded = true,
-        }
-        Ok(())
-    }
-
-    /// Removes every sensor and isolation fault (a weld and heat already done stay).
-    pub fn clear_injections(&mut self) {
-        let welded = self.injected.welded;
-        self.injected = Injected {
-            welded,
-            ..Injected::default()
-        };
-    }
-
     /// The car is on: not parked, and not stopped by a fault.
     pub(super) fn car_on(&self) -> bool {
         let parked = matches!(
@@ -176,17 +66,13 @@ impl Twin {
         self.pack.group_voltages_into(&mut v);
         let pack_v: f64 = v.iter().sum();
         self.pack.group_temps_into(&mut t);
-        for &(g, dv) in &inj.cell_v_offset {
-            v[g] += dv;
-        }
-        for &(g, dt) in &inj.cell_t_offset {
-            t[g] += dt;
-        }
-        for &g in &inj.cell_t_open {
-            t[g] = f64::NAN;
-        }
+        inj.apply_to_readings(&mut v, &mut t);
+        let current_a = inj
+            .stuck_current_a
+            .unwrap_or_else(|| self.pack.last().current_a);
+        self.sensed_current_a = current_a + inj.current_offset_a;
         let sensors = Sensors {
-            current_a: self.pack.last().current_a,
+            current_a,
             current_offset_a: inj.current_offset_a,
             cell_v: &v,
             cell_t: &t,
@@ -204,6 +90,9 @@ impl Twin {
             self.fault(FaultCode::Bms(f), msg);
         }
         let tick_s = self.bms.spec().tick_s;
+        if !self.injected.shorts.is_empty() {
+            self.run_shorts(tick_s);
+        }
         let bleed_as = self.bms.spec().balance_current_a * tick_s;
         for g in 0..n {
             if self.bms.output().balancing[g] {
@@ -224,6 +113,21 @@ impl Twin {
             ambient_c,
         };
         self.thermal_cmd = self.thermal.command(&situation);
+        self.apply_thermal_faults();
+    }
+
+    /// A failed heater gives no heat and draws nothing; a failed pump draws
+    /// nothing.
+    pub(super) fn apply_thermal_faults(&mut self) {
+        if self.injected.heater_failed {
+            let cmd = &mut self.thermal_cmd;
+            cmd.electric_w -= cmd.coolant.heater_w;
+            cmd.coolant.heater_w = 0.0;
+        }
+        if self.injected.pump_failed && self.thermal_cmd.electric_w > 0.0 {
+            let pump_w = self.thermal.spec().pump_w;
+            self.thermal_cmd.electric_w = (self.thermal_cmd.electric_w - pump_w).max(0.0);
+        }
     }
 
     /// Advances temperatures over a tick, with this tick's thermal command.

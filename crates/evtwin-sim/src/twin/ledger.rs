@@ -4,7 +4,7 @@ use super::Twin;
 
 /// Cumulative energies since the start, J. Discharge and traction are positive.
 ///
-/// Closure: `chemical = battery_loss + terminal + balancing` and, while no charger
+/// Closure: `chemical = battery_loss + terminal + balancing + internal_short` and, while no charger
 /// is connected, `terminal = drag + rolling + grade + kinetic + friction_brake +
 /// transmission_loss + motor_loss + aux`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -39,6 +39,8 @@ pub struct Ledger {
     pub grid_j: f64,
     /// Bled through the balancing resistors (part of `chemical_j`).
     pub balancing_j: f64,
+    /// Dissipated in injected internal shorts (part of `chemical_j`).
+    pub internal_short_j: f64,
     /// Electric energy of the pack's thermal system (part of `aux_j`).
     pub thermal_j: f64,
 }

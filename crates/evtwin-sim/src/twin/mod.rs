@@ -4,6 +4,7 @@
 mod charge;
 mod control;
 mod drive;
+mod inject;
 mod ledger;
 mod read;
 
@@ -19,7 +20,7 @@ use crate::route::{LegKind, Route};
 use crate::signals::{Catalogue, Input, RealNodes};
 use crate::thermal::{ThermalCommand, ThermalControlSpec, ThermalController};
 use crate::vehicle::{BodySpec, PowertrainSpec};
-pub use control::{Injection, InjectionError};
+pub use inject::{Injection, InjectionError, SensorKind};
 pub use ledger::{Ledger, StepFlags};
 
 /// The car apart from its pack.
@@ -216,7 +217,7 @@ pub struct Twin {
     bms: Bms,
     thermal: ThermalController,
     thermal_cmd: ThermalCommand,
-    injected: control::Injected,
+    injected: inject::Injected,
     /// A node the BMS listens to timed out on the bus.
     comm_lost: bool,
     /// The controllers played by real ECUs.
@@ -227,6 +228,8 @@ pub struct Twin {
     no_power: bool,
     /// Reused buffers for the sensor readings (voltages, temperatures).
     sensor_buf: (Vec<f64>, Vec<f64>),
+    /// The pack current the BMS read at its last tick (with sensor faults), A.
+    sensed_current_a: f64,
     /// The step in whole microseconds: the clock counts exactly.
     step_us: u64,
     /// Consecutive steps standing still on a cruise leg.
@@ -300,7 +303,8 @@ impl Twin {
             bms,
             thermal,
             thermal_cmd: ThermalCommand::default(),
-            injected: control::Injected::default(),
+            injected: inject::Injected::default(),
+            sensed_current_a: 0.0,
             comm_lost: false,
             real: RealNodes::default(),
             tick_steps,
