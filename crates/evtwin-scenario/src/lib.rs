@@ -13,6 +13,7 @@ mod assets;
 mod build;
 mod cell;
 mod controls;
+pub mod event_match;
 pub mod hook;
 mod load;
 pub mod net;
