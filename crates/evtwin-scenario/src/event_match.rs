@@ -231,7 +231,6 @@ impl EventSpec {
 
     /// [`EventSpec::parse`] of the string at `path` of `src`, an error located
     /// in the file (at the offending part of the string when it has no escapes).
-    #[allow(dead_code)] // until `[[expect]]` and `[[fault]]` use it
     pub(crate) fn parse_at(
         src: &Source,
         path: &[Seg],

@@ -160,6 +160,8 @@ pub struct FaultRecord {
 /// The hooks a scenario file asks for (its `[[fault]]`s and `[[expect]]`s),
 /// added by [`crate::Runner::new`] so that `run`, `bridge`, `suite` and the
 /// viewer all play them.
-pub(crate) fn from_scenario(_scenario: &crate::Scenario) -> Vec<Box<dyn Hook>> {
-    Vec::new()
+pub(crate) fn from_scenario(scenario: &crate::Scenario) -> Vec<Box<dyn Hook>> {
+    let mut hooks = Vec::new();
+    hooks.extend(crate::expect::hooks(scenario));
+    hooks
 }

@@ -14,11 +14,13 @@ mod build;
 mod cell;
 mod controls;
 pub mod event_match;
+pub mod expect;
 pub mod hook;
 mod load;
 pub mod net;
 mod plausible;
 mod raw;
+mod raw_expect;
 mod report;
 mod route;
 mod run;
@@ -86,6 +88,8 @@ pub struct Scenario {
     pub config: TwinConfig,
     /// What is implausible but not impossible (the run goes on), located.
     pub warnings: Vec<FileError>,
+    /// `[[expect]]`: checked during the run, reported in `RunOutput::verdicts`.
+    pub expectations: Vec<expect::Expectation>,
 }
 
 /// Why a scenario could not be loaded.

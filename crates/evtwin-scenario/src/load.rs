@@ -120,6 +120,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
             thermal,
         },
         warnings,
+        expectations: Vec::new(),
     };
     // Whatever validation above let through, the simulation must accept: `validate`
     // and `run` agree.
@@ -127,7 +128,11 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     if raw.bus.is_some() {
         check_network(src, &scenario)?;
     }
-    Ok(scenario)
+    let expectations = crate::expect::parse(src, &raw.expect, &scenario, None)?;
+    Ok(Scenario {
+        expectations,
+        ..scenario
+    })
 }
 
 /// `[bus]` loaded as `bridge` loads it (the DBC, the mapping, the real nodes),

@@ -26,6 +26,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub stations: BTreeMap<String, RawStation>,
     pub bus: Option<RawBus>,
+    #[serde(default)]
+    pub expect: Vec<crate::raw_expect::RawExpect>,
 }
 
 /// `[bus]`: the CAN network `evtwin bridge` plays (absent: the shipped network on
