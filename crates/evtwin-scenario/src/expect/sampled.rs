@@ -109,16 +109,16 @@ impl Sampled {
                 let never = matches!(self.when, When::Never(_));
                 if let Some((t, v)) = self.decisive {
                     let how = if never {
-                        "within the bound"
+                        "is within the bound"
                     } else {
-                        "out of bounds"
+                        "is out of bounds"
                     };
                     return Outcome::value(
                         false,
                         shown,
                         v,
                         t,
-                        format!("{} at {} s ({how})", shown.text(v), num(secs(t))),
+                        format!("{} at {} s {how}", shown.text(v), num(secs(t))),
                     );
                 }
                 let Some(last) = self.last_in_us else {
