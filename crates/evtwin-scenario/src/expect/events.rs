@@ -79,8 +79,14 @@ impl EventCheck {
         if self.done {
             return;
         }
+        if let Some((trigger, _)) = self.after.as_mut()
+            && let Some(t) = trigger.step(view)
+        {
+            self.pending.push(t);
+            self.triggers += 1;
+        }
         let occurred = self.occurrence(view);
-        let Some((trigger, within)) = self.after.as_mut() else {
+        let Some((_, within)) = self.after.as_ref() else {
             if self.window.is_past(view.now_us) {
                 self.done = true;
             } else if let Some(t) = occurred.filter(|t| self.window.contains(*t)) {
@@ -90,10 +96,6 @@ impl EventCheck {
             return;
         };
         let within = *within;
-        if let Some(t) = trigger.step(view) {
-            self.pending.push(t);
-            self.triggers += 1;
-        }
         if let Some(te) = occurred {
             let (met, open): (Vec<u64>, Vec<u64>) = self
                 .pending

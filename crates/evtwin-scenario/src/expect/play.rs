@@ -144,7 +144,7 @@ impl Hook for ExpectHook {
         for (_, eval) in &mut self.items {
             match eval {
                 Eval::Sampled(signal, s) => {
-                    if !s.settled() {
+                    if s.wants(step.now_us) {
                         s.sample(step.now_us, step.twin.read(*signal));
                     }
                 }
@@ -156,6 +156,13 @@ impl Hook for ExpectHook {
     }
 
     fn finish(&mut self, end: &EndView<'_>, verdicts: &mut Verdicts) {
+        for (_, eval) in &mut self.items {
+            if let Eval::Sampled(signal, s) = eval
+                && matches!(s.when(), When::End)
+            {
+                s.sample(end.now_us, end.twin.read(*signal));
+            }
+        }
         for (e, eval) in &self.items {
             let (outcome, settled) = match (eval, &e.check) {
                 (Eval::Sampled(_, s), _) => (s.finish(end.now_us), s.settled()),

@@ -44,9 +44,26 @@ impl Sampled {
         }
     }
 
+    /// When it checks.
+    pub(super) fn when(&self) -> When {
+        self.when
+    }
+
     /// Whether the outcome is known whatever comes later.
     pub(super) fn settled(&self) -> bool {
         self.done
+    }
+
+    /// Whether a twin signal's value at `t_us` (the end of a step) is worth
+    /// reading: not before its time or window, not once decided, and for
+    /// `End` only at the end ([`Sampled::sample`] it then).
+    pub(super) fn wants(&self, t_us: u64) -> bool {
+        !self.done
+            && match self.when {
+                When::At(at) => t_us >= at,
+                When::End => false,
+                When::Always(w) | When::Never(w) | When::Stat(_, w) => t_us >= w.start_us,
+            }
     }
 
     /// The value `v` at virtual time `t_us`.
