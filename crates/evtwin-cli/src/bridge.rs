@@ -153,7 +153,10 @@ pub fn run(args: &BridgeArgs) -> Result<u8> {
             .map_err(|e| anyhow::anyhow!("writing the frame log: {e}"))?;
     }
     print(args, &iface, &out, &report)?;
-    Ok(exit_code(&out.summary, &interrupt))
+    Ok(crate::verdicts::exit_code(
+        exit_code(&out.summary, &interrupt),
+        &out.verdicts,
+    ))
 }
 
 async fn go<T: Transport, W: Write>(
@@ -255,6 +258,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         if let (Some(path), Some(info)) = (&args.trace, &out.trace) {
             crate::trace_line(&mut stdout, path, info)?;
         }
+        crate::verdicts::render(&mut stdout, &out.verdicts)?;
     }
     if let Some(path) = &args.report {
         let mut f = create(path)?;

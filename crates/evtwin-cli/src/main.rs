@@ -1,6 +1,7 @@
 //! `evtwin`: the command line of the evtwin testbench.
 //!
-//! Exit codes: 0 ok; 1 the scenario ran but a fault occurred; 2 bad input
+//! Exit codes: 0 ok; 1 the scenario ran but a fault occurred (with `[[expect]]`:
+//! an expectation failed, faults being theirs to check); 2 bad input
 //! (scenario, preset, table or cycle file, arguments); 130, 143, 129 interrupted
 //! by SIGINT (Ctrl-C), SIGTERM, SIGHUP, after the trace and summary were written.
 
@@ -16,6 +17,7 @@ mod suite_cmd;
 mod suite_plan;
 mod suite_print;
 mod suite_run;
+mod verdicts;
 mod view;
 
 use std::fs::File;
@@ -229,24 +231,29 @@ fn run(
     evtwin_scenario::winter::add_range_breakdown(&scenario, &mut output.summary, &mut observer)?;
     observer.finish();
     let summary = &output.summary;
+    let report_json = verdicts::Report::new(summary, &output.verdicts)?;
     let mut stdout = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut stdout, summary)?;
+        serde_json::to_writer_pretty(&mut stdout, &report_json)?;
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", summary.render_text())?;
         if let (Some(path), Some(info)) = (trace, &output.trace) {
             trace_line(&mut stdout, path, info)?;
         }
+        verdicts::render(&mut stdout, &output.verdicts)?;
     }
     if let Some(path) = report {
         let mut out = create(path)?;
-        serde_json::to_writer_pretty(&mut out, summary)?;
+        serde_json::to_writer_pretty(&mut out, &report_json)?;
         writeln!(out)?;
         out.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(exit_code(summary, &interrupt))
+    Ok(verdicts::exit_code(
+        exit_code(summary, &interrupt),
+        &output.verdicts,
+    ))
 }
 
 /// The summary's line about the trace written.

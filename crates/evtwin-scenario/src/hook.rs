@@ -162,6 +162,8 @@ pub struct FaultRecord {
 /// viewer all play them.
 pub(crate) fn from_scenario(scenario: &crate::Scenario) -> Vec<Box<dyn Hook>> {
     let mut hooks: Vec<Box<dyn Hook>> = Vec::new();
+    // Faults first: an expectation sees the marks of the step's injections.
     hooks.extend(crate::fault::hooks(scenario));
+    hooks.extend(crate::expect::hooks(scenario));
     hooks
 }

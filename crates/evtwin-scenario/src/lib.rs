@@ -14,6 +14,7 @@ mod build;
 mod cell;
 mod controls;
 pub mod event_match;
+pub mod expect;
 pub mod fault;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -22,6 +23,7 @@ mod load;
 pub mod net;
 mod plausible;
 mod raw;
+mod raw_expect;
 mod raw_fault;
 mod report;
 mod route;
@@ -95,6 +97,8 @@ pub struct Scenario {
     pub warnings: Vec<FileError>,
     /// `[[fault]]`s, in file order.
     pub faults: Vec<fault::FaultSpec>,
+    /// `[[expect]]`: checked during the run, reported in `RunOutput::verdicts`.
+    pub expectations: Vec<expect::Expectation>,
 }
 
 /// Why a scenario could not be loaded.

@@ -122,6 +122,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         },
         warnings,
         faults: Vec::new(),
+        expectations: Vec::new(),
     };
     // Whatever validation above let through, the simulation must accept: `validate`
     // and `run` agree.
@@ -129,8 +130,20 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     if raw.bus.is_some() {
         check_network(src, &scenario)?;
     }
+    checks(src, &raw, scenario)
+}
+
+/// `[[fault]]` and `[[expect]]`, checked against the scenario they belong to
+/// (an expectation may name a fault's injection).
+fn checks(src: &Source, raw: &RawScenario, scenario: Scenario) -> Result<Scenario, FileError> {
     let faults = crate::fault::parse_faults(src, &raw.fault, &scenario)?;
-    Ok(Scenario { faults, ..scenario })
+    let names: Vec<String> = faults.iter().map(|f| f.name.clone()).collect();
+    let expectations = crate::expect::parse(src, &raw.expect, &scenario, Some(&names))?;
+    Ok(Scenario {
+        faults,
+        expectations,
+        ..scenario
+    })
 }
 
 /// `[bus]` loaded as `bridge` loads it (the DBC, the mapping, the real nodes),

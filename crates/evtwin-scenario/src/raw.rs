@@ -28,6 +28,7 @@ pub struct RawScenario {
     pub bus: Option<RawBus>,
     #[serde(default)]
     pub fault: Vec<crate::raw_fault::RawFault>,
+    pub expect: Vec<crate::raw_expect::RawExpect>,
 }
 
 /// `[bus]`: the CAN network `evtwin bridge` plays (absent: the shipped network on
