@@ -120,3 +120,25 @@ fn a_plain_scenario_prints_no_expectations_and_keeps_its_json() {
     let j: Value = serde_json::from_slice(&run(MINIMAL, true).stdout).unwrap();
     assert!(j.get("expectations").is_none());
 }
+
+/// `evtwin bridge` (in-process bus, virtual time) carries the expectations'
+/// results in `--json` too, bus expectations decided on the frames it sent.
+#[test]
+fn the_bridge_json_has_the_expectations() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{MINIMAL}\n[[expect]]\nname = \"BMS_Status on its cycle\"\nmessage = \"BMS_Status\"\n\
+         cycle_ms = 100\ntolerance_ms = 1\n{TWO}"
+    );
+    let p = write(dir.path(), &text);
+    let out = common::run(&["bridge", p.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let list = v["expectations"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["name"], "BMS_Status on its cycle");
+    assert_eq!(list[0]["passed"], true, "{}", list[0]);
+    assert_eq!(list[2]["passed"], false);
+    assert_eq!(v["expectations_passed"], false);
+    assert!(v["network"]["net"]["tx_frames"].as_u64().unwrap() > 0);
+}

@@ -10,7 +10,7 @@ use evtwin_can::log::{LogFormat, LogWriter};
 use evtwin_scenario::net::{
     BridgeReport, BridgeSetup, NetFile, Network, Role, bridge, load_network,
 };
-use evtwin_scenario::{RunOptions, RunOutput, Runner, Summary, TimeMode, resolve_time};
+use evtwin_scenario::{RunOptions, RunOutput, Runner, TimeMode, resolve_time};
 
 use crate::{EXIT_BAD_INPUT, Reported, create, exit_code, load};
 
@@ -57,8 +57,9 @@ pub struct BridgeArgs {
 
 #[derive(serde::Serialize)]
 struct Report<'a> {
+    /// The summary, with the expectations' results when there are some.
     #[serde(flatten)]
-    summary: &'a Summary,
+    summary: crate::verdicts::Report<'a>,
     network: &'a BridgeReport,
 }
 
@@ -194,7 +195,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         serde_json::to_writer_pretty(
             &mut stdout,
             &Report {
-                summary,
+                summary: crate::verdicts::Report::new(summary, &out.verdicts)?,
                 network: r,
             },
         )?;
@@ -265,7 +266,7 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         serde_json::to_writer_pretty(
             &mut f,
             &Report {
-                summary,
+                summary: crate::verdicts::Report::new(summary, &out.verdicts)?,
                 network: r,
             },
         )?;
