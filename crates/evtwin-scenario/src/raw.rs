@@ -28,6 +28,7 @@ pub struct RawScenario {
     pub bus: Option<RawBus>,
     #[serde(default)]
     pub fault: Vec<crate::raw_fault::RawFault>,
+    #[serde(default)]
     pub expect: Vec<crate::raw_expect::RawExpect>,
 }
 
