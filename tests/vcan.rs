@@ -355,3 +355,5 @@ mod kvaser;
 mod real_vcu;
 #[path = "vcan/soak.rs"]
 mod soak;
+#[path = "vcan/suite.rs"]
+mod suite;

@@ -53,7 +53,7 @@ impl Vcu {
     }
 
     /// `VCU_VehicleStatus` at its start values: only its presence matters.
-    fn status(&self) -> [u8; 8] {
+    pub fn status(&self) -> [u8; 8] {
         let (_, m) = self.dbc.message_by_name("VCU_VehicleStatus").unwrap();
         let mut data = [0u8; 8];
         m.encode(&vec![f64::NAN; m.signals.len()], &mut data);
