@@ -128,7 +128,7 @@ fn the_bridge_json_has_the_expectations() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "{MINIMAL}\n[[expect]]\nname = \"BMS_Status on its cycle\"\nmessage = \"BMS_Status\"\n\
-         cycle_ms = 100\ntolerance_ms = 1\n{TWO}"
+         cycle_ms = 50\ntolerance_ms = 1\n{TWO}"
     );
     let p = write(dir.path(), &text);
     let out = common::run(&["bridge", p.to_str().unwrap(), "--json"]);
