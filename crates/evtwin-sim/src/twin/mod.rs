@@ -5,6 +5,7 @@ mod charge;
 mod control;
 mod drive;
 mod ledger;
+mod link;
 mod read;
 
 use thiserror::Error;
@@ -207,6 +208,8 @@ pub struct Twin {
     elevation_m: f64,
     progress: Progress,
     session: Option<Session>,
+    link: Option<crate::charger::ChargeLink>,
+    link_wanted: Option<ChargeEnd>,
     inputs: Inputs,
     flows: drive::Flows,
     ledger: Ledger,
@@ -283,6 +286,8 @@ impl Twin {
                 leg_start_m: 0.0,
             },
             session: None,
+            link: None,
+            link_wanted: None,
             inputs: Inputs {
                 values: [f64::NAN; Input::ALL.len()],
             },
@@ -544,6 +549,8 @@ impl Twin {
     fn end_session(&mut self, end: ChargeEnd) {
         if let Some(mut s) = self.session.take() {
             s.report.end = end;
+            s.report.link = self.link.take().map(|l| Box::new(l.report));
+            self.link_wanted = None;
             self.events.push(Event::ChargeStop(s.report));
         }
     }
