@@ -607,6 +607,7 @@ mod tests {
                 "fault_code",
                 "mode",
                 "phase",
+                "protocol_phase",
             ];
             assert!(
                 known.iter().any(|k| tail.ends_with(k)) || flags.contains(&tail),

@@ -14,7 +14,7 @@ use evtwin_can::Frame;
 use evtwin_can::chademo::msg::{ChargerOutputMsg, EvFaults};
 use evtwin_can::chademo::{
     ChademoCharger, ChademoEv, ChademoEvent, ChargerConfig, ChargerMeasured, ChargerPhase, EvBms,
-    EvConfig, EvPhase, Lines, StopReason,
+    EvConfig, EvPhase, Lines, STOP_CURRENT_A, StopReason,
 };
 use evtwin_sim::charger::{ChargeEnd, ChargeLink, Phase};
 
@@ -51,6 +51,7 @@ pub(crate) struct ChademoLink {
     ch: Option<ChademoCharger>,
     shadow: Option<ChademoCharger>,
     cable: Cable,
+    shadow_cable: Cable,
     plant: Option<PlantView>,
     faults: Faults,
     started: bool,
@@ -72,6 +73,7 @@ impl ChademoLink {
             ch: role.plays_charger().then(charger),
             shadow: (role == LinkRole::Ev).then(charger),
             cable: Cable::default(),
+            shadow_cable: Cable::default(),
             plant: None,
             faults: Faults::default(),
             started: false,
@@ -215,7 +217,13 @@ impl Conversation for ChademoLink {
         let now = p.now_us;
         let closed = match (&self.ev, &self.ch) {
             (Some(ev), _) => ev.output().contactors_closed,
-            (None, Some(ch)) => ch.ev_view().2.is_some_and(|r| !r.status.contactor_open),
+            // A real car says its contactors are open only after its welding
+            // check; the protocol has it open them once a stop has brought
+            // the current to 5 A or less, and so the station's model assumes.
+            (None, Some(ch)) => {
+                let stopped = ch.stop_reason().is_some() && p.charge_a <= STOP_CURRENT_A;
+                !stopped && ch.ev_view().2.is_some_and(|r| !r.status.contactor_open)
+            }
             _ => false,
         };
         if let Some(ch) = &self.ch {
@@ -235,6 +243,15 @@ impl Conversation for ChademoLink {
                 .map(|s| f64::from(s.present_v));
             self.cable.step(p.dt_s, closed, p.pack_v, reported);
         }
+        // The shadow station's own output, as its state machine drives it:
+        // its d2 then comes on its own timing (test, discharge), whatever the
+        // real station's reported voltage does.
+        if let Some(sh) = &self.shadow {
+            let o = sh.output();
+            let applied =
+                (o.output_enabled && o.voltage_setpoint_v > 0.0).then_some(o.voltage_setpoint_v);
+            self.shadow_cable.step(p.dt_s, closed, p.pack_v, applied);
+        }
         self.plant = Some(*p);
         let bms = self.bms(p);
         if let Some(ev) = self.ev.as_mut() {
@@ -248,12 +265,18 @@ impl Conversation for ChademoLink {
         // The station ends the stop at its time limit; a car's target is the
         // car's to act on.
         let stop = p.wanted == Some(ChargeEnd::Duration);
-        for ch in [self.ch.as_mut(), self.shadow.as_mut()]
-            .into_iter()
-            .flatten()
-        {
-            ch.set_measured(measured);
-            ch.set_available(p.station_max_v, p.station_max_a.min(MAX_CURRENT_A));
+        let shadow_measured = ChargerMeasured {
+            output_v: self.shadow_cable.v,
+            ..measured
+        };
+        for (ch, m) in [
+            (self.ch.as_mut(), measured),
+            (self.shadow.as_mut(), shadow_measured),
+        ] {
+            if let Some(ch) = ch {
+                ch.set_measured(m);
+                ch.set_available(p.station_max_v, p.station_max_a.min(MAX_CURRENT_A));
+            }
         }
         if p.connected() && !self.started {
             self.started = true;
@@ -472,15 +495,18 @@ impl ChademoLink {
         self.collect(t, rec);
     }
 
-    /// Every side the twin plays is over (or never started).
+    /// Every side the twin plays is over (or never started) and has sent
+    /// its last frame.
     fn ended(&self) -> bool {
         let ev = self.ev.as_ref().is_none_or(|e| {
-            e.phase() == EvPhase::Ended || (e.phase() == EvPhase::Idle && self.stop.is_some())
+            e.poll_timeout().is_none()
+                && (e.phase() == EvPhase::Ended
+                    || (e.phase() == EvPhase::Idle && self.stop.is_some()))
         });
         let ch = self
             .ch
             .as_ref()
-            .is_none_or(|c| c.phase() == ChargerPhase::Ended);
+            .is_none_or(|c| c.phase() == ChargerPhase::Ended && c.poll_timeout().is_none());
         self.started && ev && ch
     }
 }

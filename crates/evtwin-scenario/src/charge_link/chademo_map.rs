@@ -13,8 +13,8 @@ pub(crate) fn charger_setup(p: ChargerPhase) -> Phase {
         C::InsulationTest | C::Discharge => Phase::InsulationTest,
         C::WaitContactors | C::WaitRequest => Phase::Precharge,
         C::Charging => Phase::Ramp,
-        C::StopCurrent | C::WaitEvOpen | C::D2Off | C::WaitLowVoltage => Phase::Unplug,
-        C::Ended => Phase::Done,
+        // Done only once every side has sent its last frame (`ended`).
+        C::StopCurrent | C::WaitEvOpen | C::D2Off | C::WaitLowVoltage | C::Ended => Phase::Unplug,
     }
 }
 
@@ -24,8 +24,9 @@ pub(crate) fn ev_setup(p: EvPhase) -> Phase {
         EvPhase::Idle | EvPhase::Exchange => Phase::Handshake,
         EvPhase::Enabled => Phase::InsulationTest,
         EvPhase::Charging => Phase::Ramp,
-        EvPhase::Stopping | EvPhase::WeldingCheck | EvPhase::Finished => Phase::Unplug,
-        EvPhase::Ended => Phase::Done,
+        EvPhase::Stopping | EvPhase::WeldingCheck | EvPhase::Finished | EvPhase::Ended => {
+            Phase::Unplug
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use evtwin_can::Frame;
-use evtwin_sim::charger::ChargeLink;
+use evtwin_sim::charger::{ChargeLink, Phase};
 use evtwin_sim::{Scalar, Signal};
 
 use super::chademo::ChademoLink;
@@ -194,6 +194,11 @@ impl Hook for ChargeLinkHook {
         }
         if let Some(link) = step.twin.charge_link_mut() {
             conv.decide(link, &plant);
+            // The last frames go out before the stop ends (the run may end
+            // with it).
+            if !self.outbox.is_empty() && link.setup == Phase::Done {
+                link.setup = Phase::Unplug;
+            }
         }
         self.publish();
     }
