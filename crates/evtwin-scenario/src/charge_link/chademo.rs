@@ -33,6 +33,12 @@ const MAX_V_MARGIN_V: f64 = 10.0;
 /// at most this old, µs (the CAN timeout).
 const REMOTE_FRESH_US: u64 = 1_000_000;
 
+/// A phase, to be named when it changes.
+enum Name {
+    Charger(ChargerPhase),
+    Ev(EvPhase),
+}
+
 /// The faults in force.
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::struct_excessive_bools)] // one flag per fault
@@ -360,11 +366,11 @@ impl Conversation for ChademoLink {
         let (setup, code, name) = match (&self.ch, &self.ev) {
             (Some(ch), _) => {
                 let ph = ch.phase();
-                (charger_setup(ph), ph as u8, format!("{ph:?}"))
+                (charger_setup(ph), ph as u8, Name::Charger(ph))
             }
             (None, Some(ev)) => {
                 let ph = ev.phase();
-                (ev_setup(ph), ph as u8, format!("{ph:?}"))
+                (ev_setup(ph), ph as u8, Name::Ev(ph))
             }
             _ => return,
         };
@@ -395,7 +401,11 @@ impl Conversation for ChademoLink {
         let code = f64::from(code) + 1.0;
         if r.phase_code != code {
             r.phase_code = code;
-            r.phase = snake(&name);
+            // Named only when it changes (no allocation per step).
+            r.phase = snake(&match name {
+                Name::Charger(ph) => format!("{ph:?}"),
+                Name::Ev(ph) => format!("{ph:?}"),
+            });
         }
         r.handshake_s = self.handshake_s;
         r.frames_sent = self.sent;
