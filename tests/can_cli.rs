@@ -268,7 +268,9 @@ fn bad_network_input_is_exit_2_with_a_position() {
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(
-        err.contains("`GATEWAY` is not a node of this network (nodes: BMS, CHARGER, CLUSTER, VCU)"),
+        err.contains(
+            "`GATEWAY` is not a node of this network (nodes: BMS, CHARGER, CLUSTER, EV, VCU)"
+        ),
         "{err}"
     );
     let bad_speed = write(

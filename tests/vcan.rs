@@ -20,6 +20,8 @@
 
 #[path = "vcan/capture.rs"]
 mod capture;
+#[path = "vcan/chademo.rs"]
+mod chademo;
 mod common;
 #[path = "vcan/vcu.rs"]
 mod vcu;

@@ -24,6 +24,18 @@ pub trait Hook: Send {
     fn after_step(&mut self, _step: &StepView<'_>) {}
     /// Once, when the run ends (also when it was interrupted): add results.
     fn finish(&mut self, _end: &EndView<'_>, _verdicts: &mut Verdicts) {}
+    /// Frame I/O of a hook that speaks on the bus itself (a charging
+    /// protocol): when it next has frames due, µs of virtual time (none: no
+    /// frames of its own). [`crate::Runner::poll_timeout`] includes it.
+    fn poll_timeout(&self) -> Option<u64> {
+        None
+    }
+    /// Appends to `out` the hook's frames due at `now_us` (called from
+    /// [`crate::Runner::poll_transmit`], with or without a network).
+    fn poll_transmit(&mut self, _now_us: u64, _out: &mut Vec<Frame>) {}
+    /// A frame received from the bus at `now_us` (every frame
+    /// [`crate::Runner::handle_frame`] gets, whatever the network makes of it).
+    fn handle_frame(&mut self, _frame: &Frame, _now_us: u64) {}
 }
 
 /// What a hook may change before a step.

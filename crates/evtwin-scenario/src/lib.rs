@@ -12,6 +12,7 @@
 mod assets;
 mod build;
 mod cell;
+pub mod charge_link;
 mod controls;
 pub mod event_match;
 pub mod expect;
@@ -50,7 +51,8 @@ pub use run::{
 };
 pub use source::{FileError, Source};
 pub use summary::{
-    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
+    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, ProtocolSummary,
+    Summary,
 };
 pub use time::{TimeError, TimeMode, resolve as resolve_time};
 pub use trace::{Trace, TraceInfo};
@@ -99,6 +101,9 @@ pub struct Scenario {
     pub faults: Vec<fault::FaultSpec>,
     /// `[[expect]]`: checked during the run, reported in `RunOutput::verdicts`.
     pub expectations: Vec<expect::Expectation>,
+    /// Each leg's charging protocol ([`charge_link::Protocol::None`] for legs
+    /// that are not charge stops or name none).
+    pub charge_protocols: Vec<charge_link::Protocol>,
 }
 
 /// Why a scenario could not be loaded.

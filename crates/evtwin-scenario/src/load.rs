@@ -94,6 +94,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
     )?;
     let stations = crate::route::stations(src, &raw.stations)?;
     let route = crate::route::route(src, dir, &raw.route, &stations)?;
+    let charge_protocols = crate::charge_link::protocols(src, &raw.route, &raw.stations)?;
     let driver = driver(src, &raw)?;
     let catalogue = Catalogue::new(pack.series);
     let (trace_every_s, trace_signals) = trace(src, &raw, &catalogue, step_ms)?;
@@ -123,6 +124,7 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
         warnings,
         faults: Vec::new(),
         expectations: Vec::new(),
+        charge_protocols,
     };
     // Whatever validation above let through, the simulation must accept: `validate`
     // and `run` agree.
@@ -402,7 +404,11 @@ fn trace(
     let Some(patterns) = &raw.trace.signals else {
         return Ok((
             every,
-            Scalar::ALL.iter().map(|s| Signal::Scalar(*s)).collect(),
+            Scalar::ALL
+                .iter()
+                .filter(|s| !s.on_request_only())
+                .map(|s| Signal::Scalar(*s))
+                .collect(),
         ));
     };
     let mut signals = vec![Signal::Scalar(Scalar::TimeS)];

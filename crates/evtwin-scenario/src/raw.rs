@@ -137,6 +137,7 @@ pub struct RawCharge {
     pub until_soc_pct: Option<f64>,
     pub max_duration_min: Option<f64>,
     pub precondition: Option<bool>,
+    pub protocol: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

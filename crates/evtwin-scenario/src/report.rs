@@ -7,7 +7,8 @@ use evtwin_sim::{Fault, RunStats, Status, Twin};
 
 use crate::run::RunInfo;
 use crate::summary::{
-    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, Summary,
+    ChargeStopSummary, EnergyBreakdown, FaultSummary, PackSummary, Performance, ProtocolSummary,
+    Summary,
 };
 
 /// Range from a full pack at this run's consumption: the usable energy (the SOC
@@ -50,6 +51,16 @@ fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
         mean_power_kw: r.mean_power_w() / 1000.0,
         time_10_to_80_s: r.time_10_to_80_s,
         end: r.end.as_str().to_owned(),
+        protocol: r.link.as_ref().map(|l| ProtocolSummary {
+            protocol: l.protocol.clone(),
+            role: l.role.clone(),
+            handshake_s: l.handshake_s,
+            frames_sent: l.frames_sent,
+            frames_received: l.frames_received,
+            stop_reason: l.stop_reason.clone(),
+            stopped_by: l.stopped_by.clone(),
+            last_phase: l.phase.clone(),
+        }),
     }
 }
 

@@ -227,7 +227,10 @@ impl<W: Write> Runner<W> {
             every_steps,
             sampled: true,
             events: Vec::new(),
-            hooks: crate::hook::from_scenario(scenario),
+            hooks: crate::hook::from_scenario(scenario)
+                .into_iter()
+                .chain(crate::charge_link::from_scenario(scenario))
+                .collect(),
             marks: Vec::new(),
             traced_marks: 0,
             sent: Vec::new(),
@@ -292,26 +295,36 @@ impl<W: Write> Runner<W> {
     #[must_use]
     pub fn poll_timeout(&self) -> Due {
         let end_us = self.now_us() + self.step_us;
-        match self.net.as_ref().and_then(Network::next_due_us) {
+        let net = self.net.as_ref().and_then(Network::next_due_us);
+        let hooks = self.hooks.iter().filter_map(|h| h.poll_timeout()).min();
+        match net.into_iter().chain(hooks).min() {
             Some(due) if due < end_us => Due::Transmit(due),
             _ => Due::Step(end_us),
         }
     }
 
     /// Appends to `out` the frames due at `now_us`, carrying the present values.
+    /// The hooks' own frames (a charging protocol's) come after the network's.
     pub fn poll_transmit(&mut self, now_us: u64, out: &mut Vec<Frame>) {
+        let first = out.len();
         if let Some(net) = self.net.as_mut() {
-            let first = out.len();
             net.poll_transmit(now_us, &self.twin, out);
-            if !self.hooks.is_empty() {
-                self.sent.extend(out[first..].iter().map(|f| (now_us, *f)));
-            }
+        }
+        for h in &mut self.hooks {
+            h.poll_transmit(now_us, out);
+        }
+        if !self.hooks.is_empty() {
+            self.sent.extend(out[first..].iter().map(|f| (now_us, *f)));
         }
     }
 
     /// A frame received at virtual time `now_us`: what a real node sends
     /// reaches the twin's inputs at once.
+    /// Every hook gets the frame too.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
+        for h in &mut self.hooks {
+            h.handle_frame(frame, now_us);
+        }
         if let Some(net) = self.net.as_mut() {
             net.handle_frame(frame, now_us);
             apply_inputs(net, &mut self.twin);

@@ -68,6 +68,33 @@ pub struct ChargeStopSummary {
     pub time_10_to_80_s: Option<f64>,
     /// Why it ended.
     pub end: String,
+    /// The charging protocol's account, when one drove the stop (absent
+    /// from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<ProtocolSummary>,
+}
+
+/// What a charging protocol reported about one charge stop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolSummary {
+    /// `chademo` or `gbt27930`.
+    pub protocol: String,
+    /// Which sides the twin played: `both`, `ev` (a real charger), `charger`
+    /// (a real car).
+    pub role: String,
+    /// Start of the conversation to the parameters agreed, charging enabled
+    /// and the connector locked, s.
+    pub handshake_s: Option<f64>,
+    /// Protocol frames the twin's sides sent.
+    pub frames_sent: u64,
+    /// Protocol frames the twin's sides received and took.
+    pub frames_received: u64,
+    /// Why the conversation stopped, in the protocol's words.
+    pub stop_reason: Option<String>,
+    /// Who stopped it: `ev` or `charger`.
+    pub stopped_by: Option<String>,
+    /// The protocol's phase at the end of the stop.
+    pub last_phase: String,
 }
 
 /// A fault.
@@ -352,6 +379,21 @@ impl Summary {
                 c.mean_power_kw,
                 c.end
             );
+            if let Some(p) = &c.protocol {
+                let handshake = p.handshake_s.map_or_else(
+                    || "no handshake".to_owned(),
+                    |h| format!("handshake {h:.1} s"),
+                );
+                let stop = match (&p.stop_reason, &p.stopped_by) {
+                    (Some(r), Some(by)) => format!("stopped by the {by}: {r}"),
+                    _ => "no stop".to_owned(),
+                };
+                let _ = writeln!(
+                    o,
+                    "               {} (twin plays {}): {handshake}, {} frames sent, {} received; {stop}; last phase {}",
+                    p.protocol, p.role, p.frames_sent, p.frames_received, p.last_phase
+                );
+            }
         }
     }
 

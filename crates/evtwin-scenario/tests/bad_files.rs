@@ -136,7 +136,7 @@ fn validate_checks_the_bus_as_bridge_does() {
     assert_eq!((line, col), (8, 8), "{msg}");
     assert_eq!(
         msg,
-        "`GHOST` is not a node of this network (nodes: BMS, CHARGER, CLUSTER, VCU)"
+        "`GHOST` is not a node of this network (nodes: BMS, CHARGER, CLUSTER, EV, VCU)"
     );
     let p = write(
         dir.path(),

@@ -123,6 +123,17 @@ scalars! {
     EnergyGridWh => "energy.grid_wh", "Wh", "energy from the grid";
     EnergyThermalWh => "energy.thermal_wh", "Wh", "pack thermal system (part of the auxiliaries)";
     EnergyBalancingWh => "energy.balancing_wh", "Wh", "bled by cell balancing";
+    ChargeProtocolPhase => "charge.protocol_phase", "1", "the charging protocol's phase (0 none; see the scenarios README); only in traces that name it";
+}
+
+impl Scalar {
+    /// Whether the default trace (no `[trace] signals`) leaves it out: signals
+    /// added after the default columns were fixed, so that traces of existing
+    /// scenarios keep their columns (and their golden hashes).
+    #[must_use]
+    pub const fn on_request_only(self) -> bool {
+        matches!(self, Self::ChargeProtocolPhase)
+    }
 }
 
 /// Per-group quantities, in catalogue order within each group.
@@ -596,6 +607,7 @@ mod tests {
                 "fault_code",
                 "mode",
                 "phase",
+                "protocol_phase",
             ];
             assert!(
                 known.iter().any(|k| tail.ends_with(k)) || flags.contains(&tail),

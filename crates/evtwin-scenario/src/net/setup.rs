@@ -110,6 +110,8 @@ pub fn load_network(
     let (db, src, raw) = read_network(dbc, mapping)?;
     let mut nodes: Vec<&str> = db.nodes().iter().map(String::as_str).collect();
     nodes.extend(raw.messages.values().filter_map(|m| m.sender.as_deref()));
+    // A real car's charge controller speaks only its charging protocol.
+    nodes.push(crate::charge_link::EV_NODE);
     nodes.sort_unstable();
     nodes.dedup();
     if let Some(node) = real.iter().find(|n| !nodes.contains(&n.as_str())) {

@@ -6,8 +6,10 @@
 //! temperature), stopping and unplugging. While current flows the station also
 //! covers the car's auxiliary load.
 
+mod link;
 mod session;
 
+pub use link::{ChargeLink, LinkReport};
 pub use session::{ChargeStep, Phase, PhaseControl, Session};
 
 /// A DC charger.
@@ -101,6 +103,8 @@ pub struct ChargeStopReport {
     pub time_10_to_80_s: Option<f64>,
     /// Why it ended.
     pub end: ChargeEnd,
+    /// What the charging protocol reported, when one drove the stop.
+    pub link: Option<Box<LinkReport>>,
 }
 
 impl ChargeStopReport {

@@ -122,6 +122,7 @@ impl Session {
                 peak_power_w: 0.0,
                 time_10_to_80_s: None,
                 end: ChargeEnd::Duration,
+                link: None,
             },
             station,
             control: PhaseControl::Timed,

@@ -49,7 +49,11 @@ impl Twin {
         let Some(mut session) = self.session.take() else {
             unreachable!("the session was opened above");
         };
-        self.apply_phase_request(&mut session);
+        if self.charge_link().is_some() {
+            self.apply_link(&mut session);
+        } else {
+            self.apply_phase_request(&mut session);
+        }
         let op = self.pack.operating_point();
         let load = self.aux_power(ambient_c);
         let limits = self.limits(&op);
@@ -58,7 +62,8 @@ impl Twin {
         let pack_limit_a = limits
             .charge_limit_a
             .min(op.charge_current_for_power(limits.charge_w))
-            .min(cap(self.real_input(Input::ChargerCurrentSetpointA)));
+            .min(cap(self.real_input(Input::ChargerCurrentSetpointA)))
+            .min(self.link_limit_a());
         let step = session.step(&op, pack_limit_a, load.total_w, dt);
         // While the station delivers it feeds the auxiliaries; otherwise the pack does.
         let pack_current = if step.phase.delivering() {
@@ -95,7 +100,32 @@ impl Twin {
             limits,
             ..super::drive::Flows::default()
         };
-        if matches!(step.phase, Phase::Ramp | Phase::Charging | Phase::Taper) {
+        let ends = (until, max_duration_s);
+        self.charge_end(&mut session, &op, step.phase, ends, elapsed_s);
+        let done = session.phase() == Phase::Done;
+        let end = session.report.end;
+        self.session = Some(session);
+        if done {
+            self.end_session(end);
+        }
+        done
+    }
+}
+
+impl Twin {
+    /// Ends the stop at its target SOC (`ends.0`, as the BMS estimates it), a
+    /// full pack or its time limit (`ends.1`, s), or offers that end to the
+    /// charging protocol when one drives the stop.
+    fn charge_end(
+        &mut self,
+        session: &mut Session,
+        op: &crate::pack::OperatingPoint,
+        phase: Phase,
+        (until, max_duration_s): (f64, Option<f64>),
+        elapsed_s: f64,
+    ) {
+        let dt = self.cfg.step_s;
+        if matches!(phase, Phase::Ramp | Phase::Charging | Phase::Taper) {
             let one_c = self.pack.mean_group_capacity_ah();
             // The BMS's estimate decides when the target is reached, as in a car.
             let end = if self.bms.output().soc >= until {
@@ -105,20 +135,17 @@ impl Twin {
             } else {
                 None
             };
-            if let Some(end) = end {
+            if let Some(end) = end
+                && !self.offer_end(end)
+            {
                 session.stop(end);
             }
         }
-        if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt) {
+        if max_duration_s.is_some_and(|d| elapsed_s >= d - 0.5 * dt)
+            && !self.offer_end(ChargeEnd::Duration)
+        {
             session.stop(ChargeEnd::Duration);
         }
-        let done = session.phase() == Phase::Done;
-        let end = session.report.end;
-        self.session = Some(session);
-        if done {
-            self.end_session(end);
-        }
-        done
     }
 }
 

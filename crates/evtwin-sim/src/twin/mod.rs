@@ -6,6 +6,7 @@ mod control;
 mod drive;
 mod inject;
 mod ledger;
+mod link;
 mod read;
 
 use thiserror::Error;
@@ -208,6 +209,8 @@ pub struct Twin {
     elevation_m: f64,
     progress: Progress,
     session: Option<Session>,
+    link: Option<crate::charger::ChargeLink>,
+    link_wanted: Option<ChargeEnd>,
     inputs: Inputs,
     flows: drive::Flows,
     ledger: Ledger,
@@ -286,6 +289,8 @@ impl Twin {
                 leg_start_m: 0.0,
             },
             session: None,
+            link: None,
+            link_wanted: None,
             inputs: Inputs {
                 values: [f64::NAN; Input::ALL.len()],
             },
@@ -548,6 +553,8 @@ impl Twin {
     fn end_session(&mut self, end: ChargeEnd) {
         if let Some(mut s) = self.session.take() {
             s.report.end = end;
+            s.report.link = self.link.take().map(|l| Box::new(l.report));
+            self.link_wanted = None;
             self.events.push(Event::ChargeStop(s.report));
         }
     }

@@ -131,6 +131,7 @@ impl Twin {
             Scalar::ChargerVoltageV => f.charger_voltage_v,
             Scalar::ChargerCurrentA => f.charger_current_a,
             Scalar::ChargerCurrentSetpointA => f.charger_setpoint_a,
+            Scalar::ChargeProtocolPhase => self.charge_link().map_or(0.0, |l| l.report.phase_code),
             Scalar::EnergyChemicalWh => l.chemical_j / J_PER_WH,
             Scalar::EnergyBatteryLossWh => l.battery_loss_j / J_PER_WH,
             Scalar::EnergyTerminalWh => l.terminal_j / J_PER_WH,

@@ -1,0 +1,164 @@
+//! Charge stops that run their real conversation on CAN: a charge leg names
+//! its protocol (`protocol = "chademo" | "gbt27930" | "none"`), and a
+//! [`ChargeLinkHook`] plays the protocol's sides the twin plays, moving the
+//! conversation's decisions into the twin's charge session
+//! ([`evtwin_sim::charger::ChargeLink`]: how far its setup phases may go, the
+//! current bound, the stop) and the plant's values into the protocol's state
+//! machines (`evtwin_can::chademo`).
+//!
+//! Roles ([`LinkRole`]), from the network's real nodes: none real, both sides
+//! play in-process (virtual time, deterministic; their frames go on the bus
+//! too when there is one, so they can be logged); `CHARGER` real, the twin is
+//! the car (its EV side on the bus); `EV` real, the twin is the station (its
+//! charger side on the bus, the plant still simulating the pack a real car
+//! would charge).
+//!
+//! The protocol itself is a [`Conversation`]: one per protocol (`chademo.rs`),
+//! each the same shape, so another protocol plugs in beside it.
+
+mod chademo;
+mod chademo_map;
+mod hook;
+mod load;
+mod plant;
+
+pub(crate) use hook::from_scenario;
+pub use hook::{ChargeLinkHook, LinkFault, LinkFaultKind, LinkOptions, LinkRecord};
+pub(crate) use load::protocols;
+
+use evtwin_can::Frame;
+use evtwin_sim::charger::ChargeLink;
+
+use plant::PlantView;
+
+/// A charge leg's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Timed phases (the station's durations), no conversation.
+    #[default]
+    None,
+    /// CHAdeMO (IEEE 2030.1.1, 1.x).
+    Chademo,
+    /// GB/T 27930-2015 (not wired yet: refused when loading).
+    Gbt27930,
+}
+
+impl Protocol {
+    /// The names a scenario may write.
+    pub const CHOICES: &'static str = "\"chademo\", \"gbt27930\" or \"none\"";
+
+    /// From its name in a scenario.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(Self::None),
+            "chademo" => Some(Self::Chademo),
+            "gbt27930" => Some(Self::Gbt27930),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Chademo => "chademo",
+            Self::Gbt27930 => "gbt27930",
+        }
+    }
+}
+
+/// The pseudo-node a real car's charge controller is named by (`--real EV`):
+/// it sends nothing of the network's DBC, only the protocol's frames.
+pub const EV_NODE: &str = "EV";
+/// The network node a real charger is named by (`--real CHARGER`).
+pub const CHARGER_NODE: &str = "CHARGER";
+
+/// Which sides of the conversation the twin plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRole {
+    /// Both, in-process.
+    Both,
+    /// The car (a real charger is on the bus).
+    Ev,
+    /// The station (a real car is on the bus).
+    Charger,
+}
+
+impl LinkRole {
+    /// From the network's real nodes: `CHARGER` real → the twin is the car;
+    /// `EV` real → the station; neither (or no network) → both.
+    #[must_use]
+    pub fn from_real<'a>(real: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut role = Self::Both;
+        for n in real {
+            if n == CHARGER_NODE {
+                role = Self::Ev;
+            } else if n == EV_NODE {
+                role = Self::Charger;
+            }
+        }
+        role
+    }
+
+    /// `both`, `ev` or `charger` (what the report says).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Both => "both",
+            Self::Ev => "ev",
+            Self::Charger => "charger",
+        }
+    }
+
+    /// Whether the twin plays the car's side.
+    #[must_use]
+    pub const fn plays_ev(self) -> bool {
+        matches!(self, Self::Both | Self::Ev)
+    }
+
+    /// Whether the twin plays the station's side.
+    #[must_use]
+    pub const fn plays_charger(self) -> bool {
+        matches!(self, Self::Both | Self::Charger)
+    }
+}
+
+/// A side of the conversation, whatever the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkSide {
+    /// The car (CHAdeMO EV, GB/T BMS).
+    Ev,
+    /// The station.
+    Charger,
+}
+
+impl LinkSide {
+    /// `ev` or `charger`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ev => "ev",
+            Self::Charger => "charger",
+        }
+    }
+}
+
+/// One protocol's conversation: the sides the twin plays, the glue to the
+/// plant. Sans-I/O like the state machines under it.
+pub(crate) trait Conversation: Send {
+    /// The plant's values for this step (and the step's time).
+    fn set_plant(&mut self, plant: &PlantView);
+    /// Runs the sides to `now_us` (deadlines, frames between the sides the
+    /// twin plays); frames that go on the bus are appended to `bus`.
+    fn pump(&mut self, now_us: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord);
+    /// A frame from the bus (the other side's, when it is real).
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord);
+    /// When a side next wants time.
+    fn poll_timeout(&self) -> Option<u64>;
+    /// Writes the conversation's decisions into the twin's link.
+    fn decide(&mut self, link: &mut ChargeLink, plant: &PlantView);
+    /// Starts a fault (library API, tests).
+    fn inject(&mut self, fault: LinkFaultKind, now_us: u64);
+}
