@@ -33,7 +33,7 @@ fn link_down_floods_and_a_slow_stderr_are_answered() {
         inp.join("idle.toml"),
     )
     .unwrap();
-    session(&bus, "faults.sh", inp, out, 120);
+    session(&bus, "faults.sh", inp, out, 240);
 
     // A. Down for 2 s and up again: reported once each way, the frames not sent
     // counted, the simulation kept real time, and the twin sends again.

@@ -139,8 +139,11 @@ pub fn from_source(src: &Source, dir: &Path) -> Result<Scenario, FileError> {
 /// (an expectation may name a fault's injection).
 fn checks(src: &Source, raw: &RawScenario, scenario: Scenario) -> Result<Scenario, FileError> {
     let faults = crate::fault::parse_faults(src, &raw.fault, &scenario)?;
+    // With `[[fault]]`s, an expectation's injection names are checked against
+    // them; without, injections may come from a library hook (marks by name).
     let names: Vec<String> = faults.iter().map(|f| f.name.clone()).collect();
-    let expectations = crate::expect::parse(src, &raw.expect, &scenario, Some(&names))?;
+    let known = (!names.is_empty()).then_some(names.as_slice());
+    let expectations = crate::expect::parse(src, &raw.expect, &scenario, known)?;
     Ok(Scenario {
         faults,
         expectations,

@@ -230,6 +230,10 @@ pub fn display_lines(info: &Info, stop: usize, s: &Snapshot) -> String {
         return String::new();
     };
     let mut out = format!("{}  ({:.0} kW)\n", st.station, st.max_power_w / 1000.0);
+    if let Some(p) = &s.protocol {
+        out += &p.line();
+        out.push('\n');
+    }
     if s.charging() {
         let target = st.until_soc_pct.unwrap_or(100.0).min(info.soc_max_pct);
         let remaining_s = if s.charger_power_w > 1000.0 && info.nominal_energy_wh.is_finite() {

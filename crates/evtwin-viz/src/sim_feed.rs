@@ -14,7 +14,7 @@ use evtwin_scenario::{Pacer, RunOptions, Runner, Scenario};
 use evtwin_sim::{Event, Scalar, Signal, Status, Twin};
 
 use crate::feed::{Command, Feed, PUBLISH_EVERY, Published, Slot, SourceStatus, publish};
-use crate::model::{History, Sample, Snapshot};
+use crate::model::{History, ProtocolView, Sample, Snapshot};
 
 /// Events kept for the fault panel.
 const EVENTS_KEPT: usize = 8;
@@ -239,7 +239,14 @@ impl SimLoop {
         }
         let t = self.runner.twin();
         let groups = t.pack().groups();
-        let snapshot = Snapshot::read(|s| Some(t.read(s)), groups, &t.bms().output().balancing);
+        let mut snapshot = Snapshot::read(|s| Some(t.read(s)), groups, &t.bms().output().balancing);
+        snapshot.protocol = t.charge_link().map(|l| ProtocolView {
+            protocol: l.report.protocol.clone(),
+            role: l.report.role.clone(),
+            phase: l.report.phase.clone(),
+            stop_reason: l.report.stop_reason.clone(),
+            stopped_by: l.report.stopped_by.clone(),
+        });
         let finished = match self.twin().status() {
             Status::Running => None,
             Status::Finished => Some("route complete".to_owned()),

@@ -169,3 +169,27 @@ fn the_texts_at_a_charge_stop_say_what_happens() {
     assert!(status.contains(&format!("hottest #{hot}:")), "{status}");
     assert!(status.contains("BMS fault: none"), "{status}");
 }
+
+/// A stop that runs CHAdeMO: the station's display names the protocol, its
+/// phase and who plays which side, from the twin's charge link.
+#[test]
+fn the_station_display_shows_the_protocol_conversation() {
+    use evtwin_viz::charger::display_lines;
+    use evtwin_viz::shown::Info;
+
+    let s = scenario("charge-protocol/chademo.toml");
+    let info = Info::of_scenario(&s);
+    let feed = sim_feed::spawn(&s, None, 1.0).unwrap();
+    feed.send(Command::RunTo(120.0));
+    let p = wait_for(&feed, "two minutes into the stop", |p| p.status.paused);
+    let snap = &p.snapshot;
+    let view = snap.protocol.as_ref().expect("a protocol runs the stop");
+    assert_eq!(view.protocol, "chademo");
+    assert_eq!(view.role, "both");
+    let display = display_lines(&info, 0, snap);
+    assert!(
+        display.contains(&format!("CHAdeMO: {} (both sides simulated)", view.phase)),
+        "{display}"
+    );
+    assert!(snap.charger_power_w > 10_000.0, "{}", snap.charger_power_w);
+}

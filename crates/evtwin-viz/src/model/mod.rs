@@ -13,4 +13,6 @@ pub use colors::{ColorMode, ColorScale, Rgb};
 pub use history::{History, PlotPoint, Sample};
 pub use layout::PackLayout;
 pub use profile::{ChargeStop, RouteProfile};
-pub use snapshot::{GroupView, Snapshot, charge_phase_name, contactor_name, fault_name};
+pub use snapshot::{
+    GroupView, ProtocolView, Snapshot, charge_phase_name, contactor_name, fault_name,
+};

@@ -78,6 +78,51 @@ pub struct Snapshot {
     pub charger_dc_wh: f64,
     /// Per series group.
     pub groups: Vec<GroupView>,
+    /// The charging protocol's conversation, while a stop runs one.
+    pub protocol: Option<ProtocolView>,
+}
+
+/// What a charge stop's protocol says (from `Twin::charge_link`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProtocolView {
+    /// `chademo` or `gbt27930`.
+    pub protocol: String,
+    /// Which sides the twin plays: `both`, `ev`, `charger`.
+    pub role: String,
+    /// The protocol's phase now, in its own words.
+    pub phase: String,
+    /// Why it stopped, once it has.
+    pub stop_reason: Option<String>,
+    /// Who stopped it (`ev` or `charger`).
+    pub stopped_by: Option<String>,
+}
+
+impl ProtocolView {
+    /// The station display's line: `CHAdeMO: charging (both simulated)`, then
+    /// who stopped and why once a side has.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let name = match self.protocol.as_str() {
+            "chademo" => "CHAdeMO",
+            "gbt27930" => "GB/T 27930",
+            other => other,
+        };
+        let who = match self.role.as_str() {
+            "both" => "both sides simulated",
+            "ev" => "a real station",
+            "charger" => "a real car",
+            other => other,
+        };
+        let mut out = format!("{name}: {} ({who})", self.phase);
+        if let Some(reason) = &self.stop_reason {
+            let by = self.stopped_by.as_deref().unwrap_or("?");
+            out.push_str("\nstopped by ");
+            out.push_str(by);
+            out.push_str(": ");
+            out.push_str(reason);
+        }
+        out
+    }
 }
 
 impl Snapshot {
@@ -124,6 +169,7 @@ impl Snapshot {
                     balancing: balancing.get(i).copied().unwrap_or(false),
                 })
                 .collect(),
+            protocol: None,
         }
     }
 
