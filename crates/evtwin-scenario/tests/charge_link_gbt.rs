@@ -19,6 +19,11 @@ use evtwin_sim::Status;
 
 /// The reference sedan, 30 → `until` % at a 750 V / 250 A GB/T station.
 fn gbt(until_pct: f64) -> Scenario {
+    gbt_for(until_pct, 20)
+}
+
+/// The same, with the stop's time limit.
+fn gbt_for(until_pct: f64, max_min: u32) -> Scenario {
     common::scenario(&format!(
         r#"
 [scenario]
@@ -31,7 +36,7 @@ initial_temp_c = 25
 [environment]
 ambient_c = 25
 [[route]]
-charge = {{ station = "g", until_soc_pct = {until_pct}, max_duration_min = 20, protocol = "gbt27930" }}
+charge = {{ station = "g", until_soc_pct = {until_pct}, max_duration_min = {max_min}, protocol = "gbt27930" }}
 [stations.g]
 max_power_kw = 120
 max_voltage_v = 750
@@ -190,4 +195,18 @@ fn a_muted_charger_ends_the_stop_with_the_vehicles_bem() {
         "{last_ccs} {bem}"
     );
     assert!(c.soc_end_pct < 59.0);
+}
+
+#[test]
+fn the_stations_time_limit_ends_the_stop_with_its_cst() {
+    let s = gbt_for(90.0, 1);
+    let (sum, rec, _) = run_with(&s, Vec::new());
+    let c = &sum.charge_stops[0];
+    let p = c.protocol.as_ref().unwrap();
+    assert_eq!(c.end, "duration");
+    assert_eq!(p.stop_reason.as_deref(), Some("cst(conditions_reached)"));
+    assert_eq!(p.stopped_by.as_deref(), Some("charger"));
+    assert_eq!(p.last_phase, "done");
+    assert!(count(&rec, LinkSide::Charger, PGN_CST) >= 1);
+    assert!(c.soc_end_pct < 40.0, "{}", c.soc_end_pct);
 }
