@@ -21,7 +21,7 @@ use evtwin_sim::charger::{ChargeEnd, ChargeLink, Phase};
 use super::chademo_map::{charger_setup, end_for, ev_setup, initiator, reason_name, snake};
 use super::hook::{LinkFaultKind, LinkRecord};
 use super::plant::{Cable, PlantView};
-use super::{Conversation, LinkRole, LinkSide};
+use super::{Conversation, Faults, LinkRole, LinkSide};
 
 /// CHAdeMO 1.x sends the current in one byte.
 pub(crate) const MAX_CURRENT_A: f64 = 255.0;
@@ -37,17 +37,6 @@ const REMOTE_FRESH_US: u64 = 1_000_000;
 enum Name {
     Charger(ChargerPhase),
     Ev(EvPhase),
-}
-
-/// The faults in force.
-#[derive(Debug, Clone, Default)]
-#[allow(clippy::struct_excessive_bools)] // one flag per fault
-struct Faults {
-    mute_ev: bool,
-    mute_charger: bool,
-    drop: Vec<u32>,
-    ev_battery: bool,
-    insulation: bool,
 }
 
 /// Both sides, or the one the twin plays, and their glue.
@@ -137,14 +126,6 @@ impl ChademoLink {
                 break;
             }
         }
-    }
-
-    fn lost(&self, from: LinkSide, frame: &Frame) -> bool {
-        let muted = match from {
-            LinkSide::Ev => self.faults.mute_ev,
-            LinkSide::Charger => self.faults.mute_charger,
-        };
-        muted || self.faults.drop.contains(&frame.id().raw())
     }
 
     fn collect(&mut self, now_us: u64, rec: &mut LinkRecord) {
@@ -305,18 +286,8 @@ impl Conversation for ChademoLink {
         }
     }
 
-    fn pump(&mut self, now_us: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
-        // Each deadline in order; one a side keeps at the same instant after
-        // handling it does not hold the loop.
-        let mut last = None;
-        while let Some(t) = self.poll_timeout().filter(|t| *t <= now_us) {
-            if last == Some(t) {
-                break;
-            }
-            last = Some(t);
-            self.step_to(t, bus, rec);
-        }
-        self.step_to(now_us, bus, rec);
+    fn step_to(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
+        self.step_to_impl(t, bus, rec);
     }
 
     fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) {
@@ -331,7 +302,7 @@ impl Conversation for ChademoLink {
             LinkSide::Ev => self.role.plays_ev(),
             LinkSide::Charger => self.role.plays_charger(),
         };
-        if ours || self.lost(from, frame) {
+        if ours || self.faults.lost(from, frame) {
             return;
         }
         match from {
@@ -425,17 +396,11 @@ impl Conversation for ChademoLink {
     }
 
     fn inject(&mut self, fault: LinkFaultKind, _now_us: u64) {
-        match fault {
-            LinkFaultKind::Mute(LinkSide::Ev) => self.faults.mute_ev = true,
-            LinkFaultKind::Mute(LinkSide::Charger) => self.faults.mute_charger = true,
-            LinkFaultKind::Drop(id) => self.faults.drop.push(id),
-            LinkFaultKind::EvBatteryFault => self.faults.ev_battery = true,
-            LinkFaultKind::ChargerMalfunction => {
-                if let Some(ch) = self.ch.as_mut() {
-                    ch.set_malfunction(true);
-                }
-            }
-            LinkFaultKind::InsulationFault => self.faults.insulation = true,
+        self.faults.note(fault);
+        if fault == LinkFaultKind::ChargerMalfunction
+            && let Some(ch) = self.ch.as_mut()
+        {
+            ch.set_malfunction(true);
         }
     }
 }
@@ -443,7 +408,7 @@ impl Conversation for ChademoLink {
 impl ChademoLink {
     /// One instant: deadlines, then frames back and forth until both sides
     /// are quiet at `t`.
-    fn step_to(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
+    fn step_to_impl(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
         self.wire(t);
         for ch in [self.ch.as_mut(), self.shadow.as_mut()]
             .into_iter()
@@ -474,7 +439,7 @@ impl ChademoLink {
                 break;
             }
             for (from, f) in out {
-                let delivered = !self.lost(from, &f);
+                let delivered = !self.faults.lost(from, &f);
                 if rec.keep_frames {
                     rec.frames.push((t, from, f, delivered));
                 }

@@ -7,6 +7,7 @@ use evtwin_sim::charger::{ChargeLink, Phase};
 use evtwin_sim::{Scalar, Signal};
 
 use super::chademo::ChademoLink;
+use super::gbt::GbtLink;
 use super::plant::PlantView;
 use super::{Conversation, LinkRole, LinkSide, Protocol};
 use crate::hook::{Hook, Mark, MarkKind, StepInput};
@@ -122,8 +123,11 @@ impl ChargeLinkHook {
     fn open(&mut self, leg: usize, role: LinkRole, step: &mut StepInput<'_>) {
         let protocol = self.protocols.get(leg).copied().unwrap_or_default();
         let conv: Box<dyn Conversation> = match protocol {
-            Protocol::None | Protocol::Gbt27930 => return,
+            Protocol::None => return,
             Protocol::Chademo => Box::new(ChademoLink::new(role)),
+            // Refused against a real car or station when the network loads.
+            Protocol::Gbt27930 if role != LinkRole::Both => return,
+            Protocol::Gbt27930 => Box::new(GbtLink::new()),
         };
         tracing::info!(
             time_s = step.now_us as f64 / 1e6,

@@ -34,10 +34,6 @@ pub(crate) fn protocols(
                 FileError::at_path(src, &at, msg)
             })?,
         };
-        if p == Protocol::Gbt27930 {
-            let msg = "protocol \"gbt27930\" is not wired into charge stops yet (use \"chademo\" or \"none\")";
-            return Err(FileError::at_path(src, &at, msg));
-        }
         if p != Protocol::None
             && let Some(st) = stations.get(&c.station)
         {

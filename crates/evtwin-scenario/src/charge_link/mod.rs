@@ -18,6 +18,8 @@
 
 mod chademo;
 mod chademo_map;
+mod gbt;
+mod gbt_map;
 mod hook;
 mod load;
 mod plant;
@@ -39,7 +41,7 @@ pub enum Protocol {
     None,
     /// CHAdeMO (IEEE 2030.1.1, 1.x).
     Chademo,
-    /// GB/T 27930-2015 (not wired yet: refused when loading).
+    /// GB/T 27930-2015 (both sides in-process; not yet against a real car or station).
     Gbt27930,
 }
 
@@ -145,14 +147,64 @@ impl LinkSide {
     }
 }
 
+/// The faults in force in a conversation.
+#[derive(Debug, Clone, Default)]
+#[allow(clippy::struct_excessive_bools)] // one flag per fault
+pub(crate) struct Faults {
+    pub mute_ev: bool,
+    pub mute_charger: bool,
+    pub drop: Vec<u32>,
+    pub ev_battery: bool,
+    pub insulation: bool,
+    pub malfunction: bool,
+}
+
+impl Faults {
+    /// A fault from now on.
+    pub fn note(&mut self, fault: LinkFaultKind) {
+        match fault {
+            LinkFaultKind::Mute(LinkSide::Ev) => self.mute_ev = true,
+            LinkFaultKind::Mute(LinkSide::Charger) => self.mute_charger = true,
+            LinkFaultKind::Drop(id) => self.drop.push(id),
+            LinkFaultKind::EvBatteryFault => self.ev_battery = true,
+            LinkFaultKind::ChargerMalfunction => self.malfunction = true,
+            LinkFaultKind::InsulationFault => self.insulation = true,
+        }
+    }
+
+    /// Whether a frame `from` this side is lost.
+    pub fn lost(&self, from: LinkSide, frame: &Frame) -> bool {
+        let muted = match from {
+            LinkSide::Ev => self.mute_ev,
+            LinkSide::Charger => self.mute_charger,
+        };
+        muted || self.drop.contains(&frame.id().raw())
+    }
+}
+
 /// One protocol's conversation: the sides the twin plays, the glue to the
 /// plant. Sans-I/O like the state machines under it.
 pub(crate) trait Conversation: Send {
     /// The plant's values for this step (and the step's time).
     fn set_plant(&mut self, plant: &PlantView);
+    /// One instant: deadlines, then frames back and forth until the sides
+    /// are quiet at `t`; frames that go on the bus are appended to `bus`.
+    fn step_to(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord);
     /// Runs the sides to `now_us` (deadlines, frames between the sides the
     /// twin plays); frames that go on the bus are appended to `bus`.
-    fn pump(&mut self, now_us: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord);
+    fn pump(&mut self, now_us: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
+        // Each deadline in order; one a side keeps at the same instant after
+        // handling it does not hold the loop.
+        let mut last = None;
+        while let Some(t) = self.poll_timeout().filter(|t| *t <= now_us) {
+            if last == Some(t) {
+                break;
+            }
+            last = Some(t);
+            self.step_to(t, bus, rec);
+        }
+        self.step_to(now_us, bus, rec);
+    }
     /// A frame from the bus (the other side's, when it is real).
     fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord);
     /// When a side next wants time.

@@ -40,6 +40,10 @@ pub(crate) struct PlantView {
     pub station_max_a: f64,
     /// The stop's target SOC, %.
     pub until_pct: f64,
+    /// The station's offer: lowest voltage, V.
+    pub station_min_v: f64,
+    /// Cells in series.
+    pub series: f64,
 }
 
 /// The BMS's over-temperature fault code (`bms.fault_code` 3).
@@ -55,15 +59,16 @@ impl PlantView {
         let by_power = r(Scalar::ChargePowerLimitW) / pack_v.max(1.0);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let leg = r(Scalar::LegIndex).max(0.0) as usize;
-        let (station_max_v, station_max_a, until) = match cfg.route.legs().get(leg).map(|l| &l.kind)
-        {
-            Some(LegKind::Charge(c)) => (
-                c.station.max_voltage_v,
-                c.station.max_current_a,
-                c.until_soc.unwrap_or(1.0),
-            ),
-            _ => (0.0, 0.0, 1.0),
-        };
+        let (station_max_v, station_min_v, station_max_a, until) =
+            match cfg.route.legs().get(leg).map(|l| &l.kind) {
+                Some(LegKind::Charge(c)) => (
+                    c.station.max_voltage_v,
+                    c.station.min_voltage_v,
+                    c.station.max_current_a,
+                    c.until_soc.unwrap_or(1.0),
+                ),
+                _ => (0.0, 0.0, 0.0, 1.0),
+            };
         Self {
             now_us,
             dt_s: cfg.step_s,
@@ -80,6 +85,8 @@ impl PlantView {
             station_max_v,
             station_max_a,
             until_pct: until * 100.0,
+            station_min_v,
+            series,
         }
     }
 

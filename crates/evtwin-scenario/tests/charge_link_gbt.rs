@@ -1,0 +1,212 @@
+//! Charge stops driven by GB/T 27930 (both sides in-process): the phases in
+//! order, BCL/CCS exchanged, the summary's protocol block, the same trace
+//! twice, and a muted charger seen by the vehicle's BEM.
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use evtwin_can::gbt::{PGN_BCL, PGN_BEM, PGN_CCS, PGN_CST};
+use evtwin_can::j1939::J1939Id;
+use evtwin_scenario::charge_link::{
+    ChargeLinkHook, LinkFault, LinkFaultKind, LinkOptions, LinkRecord, LinkSide, Protocol,
+};
+use evtwin_scenario::{RunOptions, Runner, Scenario, Summary};
+use evtwin_sim::Status;
+
+/// The reference sedan, 30 → `until` % at a 750 V / 250 A GB/T station.
+fn gbt(until_pct: f64) -> Scenario {
+    gbt_for(until_pct, 20)
+}
+
+/// The same, with the stop's time limit.
+fn gbt_for(until_pct: f64, max_min: u32) -> Scenario {
+    common::scenario(&format!(
+        r#"
+[scenario]
+name = "gbt test"
+[vehicle]
+preset = "model3-rwd-2022"
+[pack]
+initial_soc_pct = 30
+initial_temp_c = 25
+[environment]
+ambient_c = 25
+[[route]]
+charge = {{ station = "g", until_soc_pct = {until_pct}, max_duration_min = {max_min}, protocol = "gbt27930" }}
+[stations.g]
+max_power_kw = 120
+max_voltage_v = 750
+min_voltage_v = 200
+max_current_a = 250
+plug_in_s = 5
+unplug_s = 5
+"#
+    ))
+}
+
+/// Runs with an explicit hook (faults, a record) instead of the scenario's own.
+fn run_with(s: &Scenario, faults: Vec<LinkFault>) -> (Summary, LinkRecord, Vec<u8>) {
+    let mut bare = s.clone();
+    bare.charge_protocols = vec![Protocol::None; s.charge_protocols.len()];
+    let record = Arc::new(Mutex::new(LinkRecord::default()));
+    let mut trace = Vec::new();
+    let mut r = Runner::new(&bare, &RunOptions::default(), Some(&mut trace)).unwrap();
+    r.add_hook(Box::new(ChargeLinkHook::new(
+        s.charge_protocols.clone(),
+        LinkOptions {
+            faults,
+            record: Some(record.clone()),
+        },
+    )));
+    while r.step().unwrap() == Status::Running {}
+    let summary = r.finish(false).unwrap().summary;
+    let rec = record.lock().unwrap().clone();
+    (summary, rec, trace)
+}
+
+fn pgn(f: &evtwin_can::Frame) -> u32 {
+    J1939Id::from_can(f.id()).map_or(0, |id| id.pgn)
+}
+
+/// Frames of `pgn_` sent by `side` (delivered or not).
+fn count(rec: &LinkRecord, side: LinkSide, pgn_: u32) -> usize {
+    rec.frames
+        .iter()
+        .filter(|(_, s, f, _)| *s == side && pgn(f) == pgn_)
+        .count()
+}
+
+/// The phases a side entered, in order.
+fn phases(rec: &LinkRecord, side: LinkSide) -> Vec<String> {
+    rec.events
+        .iter()
+        .filter(|(_, s, e)| *s == side && e.starts_with("Phase("))
+        .map(|(_, _, e)| e.clone())
+        .collect()
+}
+
+#[test]
+fn a_gbt_stop_charges_to_its_target_with_the_conversation_driving_it() {
+    let s = gbt(35.0);
+    let (sum, rec, _) = run_with(&s, Vec::new());
+    assert_eq!(sum.status, "finished");
+    let c = &sum.charge_stops[0];
+    assert_eq!(c.end, "target_soc");
+    assert!(
+        c.soc_end_pct >= 35.0 && c.soc_end_pct < 35.5,
+        "{}",
+        c.soc_end_pct
+    );
+    let p = c.protocol.as_ref().expect("a protocol report");
+    assert_eq!(p.protocol, "gbt27930");
+    assert_eq!(p.role, "both");
+    assert_eq!(p.stop_reason.as_deref(), Some("bst(soc_reached)"));
+    assert_eq!(p.stopped_by.as_deref(), Some("ev"));
+    assert_eq!(p.last_phase, "done");
+    let order: Vec<String> = [
+        "Handshake",
+        "Recognition",
+        "Parameters",
+        "Charging",
+        "Stopping",
+        "Statistics",
+        "Done",
+    ]
+    .iter()
+    .map(|n| format!("Phase({n})"))
+    .collect();
+    assert_eq!(phases(&rec, LinkSide::Ev), order);
+    assert_eq!(phases(&rec, LinkSide::Charger), order);
+    // BCL and CCS every 50 ms while charging, one for the other.
+    let bcl = count(&rec, LinkSide::Ev, PGN_BCL);
+    let ccs = count(&rec, LinkSide::Charger, PGN_CCS);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let expect = (c.duration_s / 0.05) as usize;
+    assert!(bcl > expect / 2 && bcl <= expect, "{bcl} BCL vs {expect}");
+    assert!(ccs.abs_diff(bcl) <= 2, "{ccs} CCS vs {bcl} BCL");
+    assert!(count(&rec, LinkSide::Charger, PGN_CST) >= 1);
+    assert_eq!(count(&rec, LinkSide::Ev, PGN_BEM), 0);
+    assert!(p.frames_sent > 1000, "{}", p.frames_sent);
+    assert_eq!(p.frames_sent, p.frames_received);
+    // The station's setpoint bounded the current: never above 250 A.
+    assert!(
+        c.peak_power_kw > 50.0 && c.peak_power_kw <= 120.0,
+        "{}",
+        c.peak_power_kw
+    );
+    let text = sum.render_text();
+    assert!(
+        text.contains("stopped by the ev: bst(soc_reached)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_gbt_stop_is_deterministic() {
+    let s = gbt(32.0);
+    let (a, ra, ta) = run_with(&s, Vec::new());
+    let (b, rb, tb) = run_with(&s, Vec::new());
+    assert!(!ta.is_empty());
+    assert_eq!(ta, tb);
+    assert_eq!(ra, rb);
+    assert_eq!(
+        format!("{:?}", a.charge_stops),
+        format!("{:?}", b.charge_stops)
+    );
+    assert!(rb.frames.len() > 1000);
+}
+
+#[test]
+fn a_muted_charger_ends_the_stop_with_the_vehicles_bem() {
+    let s = gbt(60.0);
+    let (sum, rec, _) = run_with(
+        &s,
+        vec![LinkFault {
+            at_s: 30.0,
+            kind: LinkFaultKind::Mute(LinkSide::Charger),
+        }],
+    );
+    let c = &sum.charge_stops[0];
+    let p = c.protocol.as_ref().unwrap();
+    assert_eq!(c.end, "aborted");
+    assert_eq!(p.stop_reason.as_deref(), Some("bem(ccs)"));
+    assert_eq!(p.stopped_by.as_deref(), Some("ev"));
+    assert!(count(&rec, LinkSide::Ev, PGN_BEM) >= 1);
+    // The BCL watch is 1 s: the BEM comes 1 s after the last CCS delivered.
+    let last_ccs = rec
+        .frames
+        .iter()
+        .filter(|(_, s, f, d)| *s == LinkSide::Charger && *d && pgn(f) == PGN_CCS)
+        .map(|(t, ..)| *t)
+        .max()
+        .unwrap();
+    let bem = rec
+        .frames
+        .iter()
+        .find(|(_, s, f, _)| *s == LinkSide::Ev && pgn(f) == PGN_BEM)
+        .map(|(t, ..)| *t)
+        .unwrap();
+    assert!(
+        bem > last_ccs && bem - last_ccs <= 1_050_000,
+        "{last_ccs} {bem}"
+    );
+    assert!(c.soc_end_pct < 59.0);
+}
+
+#[test]
+fn the_stations_time_limit_ends_the_stop_with_its_cst() {
+    let s = gbt_for(90.0, 1);
+    let (sum, rec, _) = run_with(&s, Vec::new());
+    let c = &sum.charge_stops[0];
+    let p = c.protocol.as_ref().unwrap();
+    assert_eq!(c.end, "duration");
+    assert_eq!(p.stop_reason.as_deref(), Some("cst(conditions_reached)"));
+    assert_eq!(p.stopped_by.as_deref(), Some("charger"));
+    assert_eq!(p.last_phase, "done");
+    assert!(count(&rec, LinkSide::Charger, PGN_CST) >= 1);
+    assert!(c.soc_end_pct < 40.0, "{}", c.soc_end_pct);
+}
