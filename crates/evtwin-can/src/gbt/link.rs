@@ -197,4 +197,23 @@ impl Link {
         self.frames_received += 1;
         Some((id.pgn, frame.data().to_vec()))
     }
+
+    /// A frame from the bus: the messages it completes for the side to
+    /// handle, in order (a single-frame message, then any TP payloads).
+    pub fn receive(&mut self, frame: &Frame, now_us: u64) -> Vec<(u32, Vec<u8>)> {
+        let mut got: Vec<_> = self.intake(frame, now_us).into_iter().collect();
+        got.extend(self.tp_events(now_us));
+        got
+    }
+
+    /// The transport's timeouts at `now_us`: the TP payloads that completes.
+    pub fn tick(&mut self, now_us: u64) -> Vec<(u32, Vec<u8>)> {
+        self.tp.handle_timeout(now_us);
+        self.tp_events(now_us)
+    }
+
+    /// Frames sent, received, and received but malformed.
+    pub const fn counts(&self) -> (u64, u64, u64) {
+        (self.frames_sent, self.frames_received, self.malformed)
+    }
 }

@@ -105,27 +105,19 @@ impl GbtVehicle {
     /// Frames sent, received, and received but malformed.
     #[must_use]
     pub const fn counts(&self) -> (u64, u64, u64) {
-        (
-            self.link.frames_sent,
-            self.link.frames_received,
-            self.link.malformed,
-        )
+        self.link.counts()
     }
 
     /// A frame from the bus.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
-        if let Some((pgn, data)) = self.link.intake(frame, now_us) {
-            self.on_message(pgn, &data, now_us);
-        }
-        for (pgn, data) in self.link.tp_events(now_us) {
+        for (pgn, data) in self.link.receive(frame, now_us) {
             self.on_message(pgn, &data, now_us);
         }
     }
 
     /// Timeouts and the periodic messages due at `now_us`.
     pub fn handle_timeout(&mut self, now_us: u64) {
-        self.link.tp.handle_timeout(now_us);
-        for (pgn, data) in self.link.tp_events(now_us) {
+        for (pgn, data) in self.link.tick(now_us) {
             self.on_message(pgn, &data, now_us);
         }
         if let Some(code) = self.link.expired(now_us) {
