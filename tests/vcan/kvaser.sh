@@ -3,7 +3,7 @@
 # (QEMU's Kvaser PCI) on one CAN bus, driven by the kernel's sja1000 and
 # kvaser_pci drivers. The bridge sends on can0 at 500 kbit/s with a transmit
 # queue of 4 frames (the SJA1000 has one transmit buffer): bursts of frames due
-# together meet ENOBUFS for real. can-utils on can1 capture everything and,
+# together can meet ENOBUFS for real (when the guest falls behind). can-utils on can1 capture everything and,
 # from 2 s on, flood the bus with 1000 frames of identifier 0x7FF.
 # IN, OUT, EVTWIN as for drive.sh; iproute2's ip at /usr/local/bin/ip.
 set -u
