@@ -169,13 +169,6 @@ fn check_network(src: &Source, scenario: &Scenario) -> Result<(), FileError> {
         NetLoadError::Mapping(e) => return Err(e),
         NetLoadError::Dbc(e) => ("dbc", format!("cannot load the DBC: {e}")),
         NetLoadError::UnknownNode { .. } => ("real", e.to_string()),
-        NetLoadError::GbtReal { leg, ref node } => {
-            let msg = format!(
-                "protocol \"gbt27930\" runs both sides in-process only: a real `{node}` ([bus] real) is not supported with GB/T yet (use \"chademo\" for a real car or station)"
-            );
-            let at = toml_path!["route", leg, "charge", "protocol"];
-            return Err(FileError::at_path(src, &at, msg));
-        }
         NetLoadError::Io { ref path, .. } => {
             let is_mapping = bus
                 .mapping

@@ -59,6 +59,7 @@ fn stop_summary(r: &ChargeStopReport) -> ChargeStopSummary {
             frames_received: l.frames_received,
             stop_reason: l.stop_reason.clone(),
             stopped_by: l.stopped_by.clone(),
+            reconnects: l.reconnects,
             last_phase: l.phase.clone(),
         }),
     }

@@ -93,6 +93,8 @@ pub struct ProtocolSummary {
     pub stop_reason: Option<String>,
     /// Who stopped it: `ev` or `charger`.
     pub stopped_by: Option<String>,
+    /// Reconnect attempts after communication errors (GB/T: up to three).
+    pub reconnects: u32,
     /// The protocol's phase at the end of the stop.
     pub last_phase: String,
 }
@@ -387,6 +389,11 @@ impl Summary {
                 let stop = match (&p.stop_reason, &p.stopped_by) {
                     (Some(r), Some(by)) => format!("stopped by the {by}: {r}"),
                     _ => "no stop".to_owned(),
+                };
+                let stop = if p.reconnects > 0 {
+                    format!("{stop} after {} reconnect(s)", p.reconnects)
+                } else {
+                    stop
                 };
                 let _ = writeln!(
                     o,

@@ -161,7 +161,7 @@ fn a_gbt_stop_is_deterministic() {
 }
 
 #[test]
-fn a_muted_charger_ends_the_stop_with_the_vehicles_bem() {
+fn a_muted_charger_ends_the_stop_with_the_vehicles_bem_after_three_reconnects() {
     let s = gbt(60.0);
     let (sum, rec, _) = run_with(
         &s,
@@ -195,6 +195,27 @@ fn a_muted_charger_ends_the_stop_with_the_vehicles_bem() {
         "{last_ccs} {bem}"
     );
     assert!(c.soc_end_pct < 59.0);
+    // Three reconnects, each a BEM (waiting 5 s for the station's CRM 0x00
+    // that never comes), then the sides give up: the stop ends.
+    assert_eq!(p.reconnects, 3, "{p:?}");
+    let bems: Vec<u64> = rec
+        .frames
+        .iter()
+        .filter(|(_, s, f, _)| *s == LinkSide::Ev && pgn(f) == PGN_BEM)
+        .map(|(t, ..)| *t)
+        .collect();
+    let gave_up = rec
+        .events
+        .iter()
+        .find(|(_, s, e)| *s == LinkSide::Ev && e == "Phase(GaveUp)")
+        .map(|(t, ..)| *t)
+        .expect("the car gives up");
+    assert!(
+        gave_up >= bem + 14_000_000 && gave_up <= bem + 16_500_000,
+        "{bem} {gave_up}"
+    );
+    assert!(bems.len() > 3, "{}", bems.len());
+    assert_eq!(p.last_phase, "gave_up");
 }
 
 #[test]
@@ -209,4 +230,75 @@ fn the_stations_time_limit_ends_the_stop_with_its_cst() {
     assert_eq!(p.last_phase, "done");
     assert!(count(&rec, LinkSide::Charger, PGN_CST) >= 1);
     assert!(c.soc_end_pct < 40.0, "{}", c.soc_end_pct);
+}
+
+fn two_twins(s: &Scenario) -> (Summary, Summary, usize) {
+    // GB/T's frames go between 0xF4 and 0x56 (the network's own charging
+    // messages have other destinations).
+    common::two_twins(s, |f| {
+        J1939Id::from_can(f.id())
+            .is_some_and(|id| matches!((id.sa, id.da), (0xF4, 0x56) | (0x56, 0xF4)))
+    })
+}
+
+#[test]
+fn car_and_station_in_two_twins_complete_a_gbt_session() {
+    let s = gbt(33.0);
+    let (car, station, n) = two_twins(&s);
+    let (c, st) = (&car.charge_stops[0], &station.charge_stops[0]);
+    let (pc, ps) = (c.protocol.as_ref().unwrap(), st.protocol.as_ref().unwrap());
+    assert_eq!((pc.role.as_str(), ps.role.as_str()), ("ev", "charger"));
+    // The car stops at its target with BST; the station answers it.
+    assert_eq!(pc.stop_reason.as_deref(), Some("bst(soc_reached)"));
+    assert_eq!(ps.stop_reason.as_deref(), Some("bst(soc_reached)"));
+    assert_eq!(pc.stopped_by.as_deref(), Some("ev"));
+    assert_eq!(ps.stopped_by.as_deref(), Some("ev"));
+    assert_eq!(
+        (pc.last_phase.as_str(), ps.last_phase.as_str()),
+        ("done", "done")
+    );
+    assert_eq!(c.end, "target_soc");
+    assert!(c.soc_end_pct >= 33.0, "{}", c.soc_end_pct);
+    assert_eq!((pc.reconnects, ps.reconnects), (0, 0));
+    // Both plants charged the same pack the same way: the station from its
+    // setpoint, the car from the current the station's CCS reported (0.1 A).
+    assert!(
+        (c.energy_pack_kwh - st.energy_pack_kwh).abs() < 0.05 * c.energy_pack_kwh,
+        "{} {}",
+        c.energy_pack_kwh,
+        st.energy_pack_kwh
+    );
+    assert!(c.energy_pack_kwh > 1.0);
+    // Every frame one side sent (TP included), the other took, but for the
+    // last period's at the end.
+    assert!(pc.frames_sent >= ps.frames_received && pc.frames_sent - ps.frames_received <= 4);
+    assert!(ps.frames_sent >= pc.frames_received && ps.frames_sent - pc.frames_received <= 4);
+    assert_eq!(usize::try_from(pc.frames_sent + ps.frames_sent).unwrap(), n);
+    assert!(pc.frames_sent > 1000, "{}", pc.frames_sent);
+    // The station's insulation test and precharge (the defaults: 10 s + 2 s)
+    // come before CRO 0xAA, on both sides' clocks.
+    let (hc, hs) = (pc.handshake_s.unwrap(), ps.handshake_s.unwrap());
+    assert!((12.0..13.0).contains(&hs), "station handshake {hs}");
+    assert!((hc - hs).abs() < 0.3, "car {hc}, station {hs}");
+}
+
+#[test]
+fn two_twins_at_the_time_limit_stop_together_and_exchange_statistics() {
+    // Both twins reach the scenario's 1-minute limit together: the station
+    // sends CST, the car (whose limit it is too) BST, in the same 10 ms:
+    // each names its own, and both end with the statistics.
+    let s = gbt_for(90.0, 1);
+    let (car, station, _) = two_twins(&s);
+    let (pc, ps) = (
+        car.charge_stops[0].protocol.clone().unwrap(),
+        station.charge_stops[0].protocol.clone().unwrap(),
+    );
+    assert_eq!(pc.stop_reason.as_deref(), Some("bst(soc_reached)"));
+    assert_eq!(ps.stop_reason.as_deref(), Some("cst(conditions_reached)"));
+    assert_eq!(
+        (pc.last_phase.as_str(), ps.last_phase.as_str()),
+        ("done", "done")
+    );
+    assert!(car.charge_stops[0].soc_end_pct < 40.0);
+    assert!(car.charge_stops[0].energy_pack_kwh > 0.5);
 }

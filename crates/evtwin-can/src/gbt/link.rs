@@ -33,6 +33,8 @@ pub struct Link {
     pub frames_sent: u64,
     pub frames_received: u64,
     pub malformed: u64,
+    /// The time of the last frame or tick, µs: frames queued then are due then.
+    pub last_us: u64,
 }
 
 impl Link {
@@ -51,6 +53,7 @@ impl Link {
             frames_sent: 0,
             frames_received: 0,
             malformed: 0,
+            last_us: 0,
         }
     }
 
@@ -162,11 +165,18 @@ impl Link {
             .map(|&(c, _)| c)
     }
 
-    /// The earliest of: a periodic message, a watched timeout, the transport.
+    /// The earliest of: frames waiting to go (due since the last frame or
+    /// tick), a periodic message, a watched timeout, the transport.
     pub fn next_time(&self) -> Option<u64> {
+        let waiting = (!self.out.is_empty() || self.tp.has_transmit()).then_some(self.last_us);
         let p = self.periodic.iter().map(|p| p.next_us);
         let w = self.watch.iter().map(|&(_, at)| at);
-        p.chain(w).chain(self.tp.poll_timeout()).min()
+        waiting
+            .into_iter()
+            .chain(p)
+            .chain(w)
+            .chain(self.tp.poll_timeout())
+            .min()
     }
 
     /// The next frame: single frames first, then the transport's.
@@ -186,6 +196,7 @@ impl Link {
     /// A frame from the bus: `Some((pgn, payload))` when it is a single-frame
     /// message from the peer to us; TP frames go to the transport.
     pub fn intake(&mut self, frame: &Frame, now_us: u64) -> Option<(u32, Vec<u8>)> {
+        self.last_us = self.last_us.max(now_us);
         if self.tp.handle_frame(frame, now_us) {
             self.frames_received += 1;
             return None;
@@ -208,6 +219,7 @@ impl Link {
 
     /// The transport's timeouts at `now_us`: the TP payloads that completes.
     pub fn tick(&mut self, now_us: u64) -> Vec<(u32, Vec<u8>)> {
+        self.last_us = self.last_us.max(now_us);
         self.tp.handle_timeout(now_us);
         self.tp_events(now_us)
     }

@@ -316,6 +316,13 @@ impl Transport {
         self.out.pop_front()
     }
 
+    /// Whether frames wait for [`Self::poll_transmit`] (a CTS answering an
+    /// RTS, the data packets a CTS asked for).
+    #[must_use]
+    pub fn has_transmit(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// The next event.
     pub fn poll_event(&mut self) -> Option<TpEvent> {
         self.events.pop_front()

@@ -1,24 +1,34 @@
-//! GB/T 27930 between the plant and `evtwin_can::gbt`'s two sides, both
-//! in-process (the twin plays the car's BMS and the station; a real car or
-//! station on the bus is refused when the network is loaded).
+//! GB/T 27930 between the plant and `evtwin_can::gbt`'s two sides: both
+//! in-process, or the one the twin plays against a real car or station on
+//! the bus (frames told apart by their J1939 source address: the BMS 0xF4,
+//! the charger 0x56).
 //!
 //! The BMS asks for what the pack accepts (BCL), the station delivers its
 //! setpoint (the demand within both limits) as the session's current bound;
-//! the BMS sends BST at the stop's target SOC, the station CST at its time
-//! limit, and a side that times out sends BEM / CEM, which ends the stop.
+//! against a real station the bound is the output current its CCS reports.
+//! The BMS sends BST at the stop's target SOC, the station CST at its time
+//! limit. A side that times out sends BEM / CEM and the sides reconnect, up
+//! to three times (the standard's attempts); the stop ends when they give up
+//! (its reason: the first error) or on a BST / CST.
+//!
+//! The station is ready (CRO 0xAA) once its insulation test and precharge
+//! (the station's `insulation_test_s + precharge_s`) have passed since the
+//! parameters phase began, so the handshake takes what a station takes.
 
 use evtwin_can::Frame;
 use evtwin_can::gbt::{
-    ChargerFault, ChargerStatus, ChargerStop, GbtCharger, GbtEvent, GbtVehicle, Mode,
-    Phase as GbtPhase, StationParams, VehicleFault, VehicleParams, VehicleStatus, VehicleStop,
+    BMS_ADDR, CHARGER_ADDR, ChargerFault, ChargerStatus, ChargerStop, GbtCharger, GbtEvent,
+    GbtVehicle, Mode, Phase as GbtPhase, StationParams, VehicleFault, VehicleParams, VehicleStatus,
+    VehicleStop,
 };
+use evtwin_can::j1939::J1939Id;
 use evtwin_sim::charger::{ChargeEnd, ChargeLink, Phase};
 
 use super::chademo_map::snake;
 use super::gbt_map::{GbtStop, setup};
 use super::hook::{LinkFaultKind, LinkRecord};
 use super::plant::{Cable, PlantView};
-use super::{Conversation, Faults, LinkSide};
+use super::{Conversation, Faults, LinkRole, LinkSide};
 
 /// The BMS's highest charging voltage above the pack's full-charge voltage, V.
 const MAX_V_MARGIN_V: f64 = 10.0;
@@ -26,36 +36,53 @@ const MAX_V_MARGIN_V: f64 = 10.0;
 const EPOCH_UNIX_S: u64 = 1_767_225_600;
 /// The VIN the car announces (BRM).
 const VIN: &str = "LEVTWIN0000000001";
+/// A real station's reported output counts while its last CCS is at most
+/// this old, µs (the CCS timeout).
+const REMOTE_FRESH_US: u64 = 1_000_000;
 
-/// Both sides and their glue.
+/// The sides the twin plays and their glue.
 pub(crate) struct GbtLink {
-    sides: Option<(GbtVehicle, GbtCharger)>,
+    role: LinkRole,
+    v: Option<GbtVehicle>,
+    c: Option<GbtCharger>,
+    opened: bool,
     cable: Cable,
     faults: Faults,
     started_us: u64,
+    parameters_since_us: Option<u64>,
     handshake_s: Option<f64>,
+    first_error: Option<GbtStop>,
     stop: Option<GbtStop>,
+    reconnects: u32,
     energy_kwh: f64,
     sent: u64,
+    remote_rx_us: Option<u64>,
 }
 
 impl GbtLink {
-    pub fn new() -> Self {
+    pub fn new(role: LinkRole) -> Self {
         Self {
-            sides: None,
+            role,
+            v: None,
+            c: None,
+            opened: false,
             cable: Cable::default(),
             faults: Faults::default(),
             started_us: 0,
+            parameters_since_us: None,
             handshake_s: None,
+            first_error: None,
             stop: None,
+            reconnects: 0,
             energy_kwh: 0.0,
             sent: 0,
+            remote_rx_us: None,
         }
     }
 
     /// The car's fixed parameters, from the pack (at plug-in).
     fn vehicle_params(p: &PlantView) -> VehicleParams {
-        let rated_v = f64::midpoint(p.full_v, p.empty_v);
+        let rated_v = p.nominal_v;
         VehicleParams {
             max_charge_v: p.full_v + MAX_V_MARGIN_V,
             max_cell_v: p.full_v / p.series.max(1.0),
@@ -70,10 +97,14 @@ impl GbtLink {
     }
 
     fn vehicle_status(&self, p: &PlantView, v: &GbtVehicle) -> VehicleStatus {
-        let cell_v = p.pack_v / p.series.max(1.0);
+        // The car's own target; against a real station the scenario's time
+        // limit too (GB/T's BST has no "user stop": it says SOC reached).
+        let wanted = p.wanted.is_some_and(|w| {
+            matches!(w, ChargeEnd::TargetSoc | ChargeEnd::Full) || !self.role.plays_charger()
+        });
         let stop = if p.high_temp || self.faults.ev_battery {
             Some(VehicleStop::Fault(VehicleFault::PackOverTemp))
-        } else if matches!(p.wanted, Some(ChargeEnd::TargetSoc | ChargeEnd::Full)) {
+        } else if wanted {
             Some(VehicleStop::SocReached)
         } else {
             None
@@ -82,10 +113,10 @@ impl GbtLink {
             pack_v: p.pack_v,
             current_a: p.charge_a,
             soc_pct: p.soc_pct,
-            max_cell_v: cell_v,
-            min_cell_v: cell_v,
-            max_temp_c: 25.0,
-            min_temp_c: 25.0,
+            max_cell_v: p.cell_v_max_v,
+            min_cell_v: p.cell_v_min_v,
+            max_temp_c: p.temp_max_c,
+            min_temp_c: p.temp_min_c,
             ccl_a: p.accept_a,
             demand_v: p.full_v,
             demand_a: p.accept_a,
@@ -96,76 +127,7 @@ impl GbtLink {
         }
     }
 
-    fn collect(&mut self, now_us: u64, rec: &mut LinkRecord) {
-        let Some((v, c)) = self.sides.as_mut() else {
-            return;
-        };
-        let mut got: Vec<(LinkSide, GbtEvent)> = Vec::new();
-        while let Some(e) = v.poll_event() {
-            got.push((LinkSide::Ev, e));
-        }
-        while let Some(e) = c.poll_event() {
-            got.push((LinkSide::Charger, e));
-        }
-        let t_s = now_us as f64 / 1e6;
-        for (side, e) in got {
-            if side == LinkSide::Charger
-                && e == GbtEvent::Phase(GbtPhase::Charging)
-                && self.handshake_s.is_none()
-            {
-                self.handshake_s = Some(now_us.saturating_sub(self.started_us) as f64 / 1e6);
-            }
-            if self.stop.is_none()
-                && let Some(s) = GbtStop::from_event(&e, side)
-            {
-                tracing::info!(
-                    time_s = t_s,
-                    reason = %s.name(),
-                    seen_by = side.as_str(),
-                    stopped_by = s.by().as_str(),
-                    "GB/T session stopping"
-                );
-                self.stop = Some(s);
-            }
-            tracing::debug!(time_s = t_s, side = side.as_str(), "GB/T {e:?}");
-            rec.events.push((now_us, side, format!("{e:?}")));
-        }
-    }
-
-    /// Both sides are over: the statistics exchanged, or a side gave up or
-    /// stopped on an error (the stop does not reconnect).
-    fn ended(&self) -> bool {
-        let Some((v, c)) = &self.sides else {
-            return false;
-        };
-        let over = |p| matches!(p, GbtPhase::Done | GbtPhase::GaveUp | GbtPhase::Error);
-        self.stop.is_some() && over(c.phase()) && (over(v.phase()) || v.phase() == GbtPhase::Idle)
-    }
-}
-
-impl Conversation for GbtLink {
-    fn set_plant(&mut self, p: &PlantView) {
-        if p.connected() && self.sides.is_none() {
-            let mut c = GbtCharger::new(StationParams {
-                max_v: p.station_max_v,
-                min_v: p.station_min_v,
-                max_a: p.station_max_a,
-                min_a: 0.0,
-                charger_number: 1,
-                epoch_unix_s: EPOCH_UNIX_S,
-            });
-            c.start(p.now_us);
-            self.started_us = p.now_us;
-            self.sides = Some((GbtVehicle::new(Self::vehicle_params(p)), c));
-        }
-        let Some((v, c)) = &self.sides else {
-            return;
-        };
-        let closed = v.phase() == GbtPhase::Charging;
-        let applied = c.setpoint().map(|(sp_v, _)| sp_v);
-        self.cable.step(p.dt_s, closed, p.pack_v, applied);
-        self.energy_kwh += p.pack_v * p.charge_a * p.dt_s / 3.6e6;
-        let vs = self.vehicle_status(p, v);
+    fn charger_status(&self, p: &PlantView) -> ChargerStatus {
         let stop = if self.faults.malfunction || self.faults.insulation {
             Some(ChargerStop::Fault(ChargerFault::Other))
         } else if p.wanted == Some(ChargeEnd::Duration) {
@@ -173,35 +135,216 @@ impl Conversation for GbtLink {
         } else {
             None
         };
-        let cs = ChargerStatus {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let prepare_us = (p.station_prepare_s.max(0.0) * 1e6).round() as u64;
+        let prepared = self
+            .parameters_since_us
+            .is_some_and(|t| p.now_us >= t.saturating_add(prepare_us));
+        ChargerStatus {
             output_v: self.cable.v,
-            output_a: p.charge_a,
+            output_a: p.dc_power_w / self.cable.v.max(1.0),
             energy_kwh: self.energy_kwh,
-            ready: c.phase() == GbtPhase::Parameters,
+            // The power stage stays ready once prepared (CRO 0xAA goes on
+            // saying so after the charging began).
+            ready: prepared,
             stop,
+        }
+    }
+
+    /// The real station's latest CCS, while fresh (the twin plays the car).
+    fn remote_output(&self, now_us: u64) -> Option<evtwin_can::gbt::Ccs> {
+        let fresh = self
+            .remote_rx_us
+            .is_some_and(|t| now_us.saturating_sub(t) <= REMOTE_FRESH_US);
+        let v = self.v.as_ref()?;
+        (fresh && v.phase() == GbtPhase::Charging)
+            .then(|| v.charger_output())
+            .flatten()
+    }
+
+    fn collect(&mut self, now_us: u64, rec: &mut LinkRecord) {
+        let mut got: Vec<(LinkSide, GbtEvent)> = Vec::new();
+        if let Some(v) = self.v.as_mut() {
+            while let Some(e) = v.poll_event() {
+                got.push((LinkSide::Ev, e));
+            }
+        }
+        if let Some(c) = self.c.as_mut() {
+            while let Some(e) = c.poll_event() {
+                got.push((LinkSide::Charger, e));
+            }
+        }
+        let t_s = now_us as f64 / 1e6;
+        // The side whose view names the phases: the station when the twin
+        // plays it, else the car.
+        let lead = if self.c.is_some() {
+            LinkSide::Charger
+        } else {
+            LinkSide::Ev
         };
-        if let Some((v, c)) = self.sides.as_mut() {
+        for (side, e) in got {
+            match &e {
+                GbtEvent::Phase(GbtPhase::Charging)
+                    if side == lead && self.handshake_s.is_none() =>
+                {
+                    self.handshake_s = Some(now_us.saturating_sub(self.started_us) as f64 / 1e6);
+                }
+                GbtEvent::Phase(GbtPhase::Parameters) if side == lead => {
+                    self.parameters_since_us = Some(now_us);
+                }
+                // A reconnect prepares the output again.
+                GbtEvent::Phase(p) if side == lead && *p != GbtPhase::Charging => {
+                    self.parameters_since_us = None;
+                }
+                GbtEvent::Reconnecting(_) if side == lead => self.reconnects += 1,
+                GbtEvent::ErrorSent(codes) if self.first_error.is_none() => {
+                    tracing::info!(
+                        time_s = t_s,
+                        side = side.as_str(),
+                        ?codes,
+                        "GB/T error sent"
+                    );
+                    self.first_error = Some(GbtStop::Timeout(side, codes.clone()));
+                }
+                // The real other side's BEM / CEM (our own sides' are sent above).
+                GbtEvent::ErrorReceived(codes) if self.first_error.is_none() => {
+                    let from = match side {
+                        LinkSide::Ev => LinkSide::Charger,
+                        LinkSide::Charger => LinkSide::Ev,
+                    };
+                    self.first_error = Some(GbtStop::Timeout(from, codes.clone()));
+                }
+                GbtEvent::Phase(GbtPhase::GaveUp) if self.stop.is_none() => {
+                    let s = self
+                        .first_error
+                        .clone()
+                        .unwrap_or(GbtStop::Timeout(side, Vec::new()));
+                    self.stopping(s, side, t_s);
+                }
+                _ => {
+                    if self.stop.is_none()
+                        && let Some(s) = GbtStop::from_event(&e, side)
+                        && !matches!(s, GbtStop::Timeout(..))
+                    {
+                        self.stopping(s, side, t_s);
+                    }
+                }
+            }
+            tracing::debug!(time_s = t_s, side = side.as_str(), "GB/T {e:?}");
+            rec.events.push((now_us, side, format!("{e:?}")));
+        }
+    }
+
+    fn stopping(&mut self, s: GbtStop, seen_by: LinkSide, t_s: f64) {
+        tracing::info!(
+            time_s = t_s,
+            reason = %s.name(),
+            seen_by = seen_by.as_str(),
+            stopped_by = s.by().as_str(),
+            "GB/T session stopping"
+        );
+        self.stop = Some(s);
+    }
+
+    /// Every side the twin plays is over: the statistics exchanged, or the
+    /// reconnects given up (a car never called by a station counts as over
+    /// once the stop is decided).
+    fn ended(&self) -> bool {
+        let over = |p| matches!(p, GbtPhase::Done | GbtPhase::GaveUp);
+        let v = self
+            .v
+            .as_ref()
+            .is_none_or(|v| over(v.phase()) || v.phase() == GbtPhase::Idle);
+        let c = self.c.as_ref().is_none_or(|c| over(c.phase()));
+        self.stop.is_some() && v && c
+    }
+
+    /// Which side sent a frame on the bus, by its source address.
+    fn sender(frame: &Frame) -> Option<LinkSide> {
+        match J1939Id::from_can(frame.id())?.sa {
+            BMS_ADDR => Some(LinkSide::Ev),
+            CHARGER_ADDR => Some(LinkSide::Charger),
+            _ => None,
+        }
+    }
+}
+
+impl Conversation for GbtLink {
+    fn set_plant(&mut self, p: &PlantView) {
+        if p.connected() && !self.opened {
+            self.opened = true;
+            self.started_us = p.now_us;
+            if self.role.plays_ev() {
+                self.v = Some(GbtVehicle::new(Self::vehicle_params(p)));
+            }
+            if self.role.plays_charger() {
+                let mut c = GbtCharger::new(StationParams {
+                    max_v: p.station_max_v,
+                    min_v: p.station_min_v,
+                    max_a: p.station_max_a,
+                    min_a: 0.0,
+                    charger_number: 1,
+                    epoch_unix_s: EPOCH_UNIX_S,
+                });
+                c.start(p.now_us);
+                self.c = Some(c);
+            }
+        }
+        if !self.opened {
+            return;
+        }
+        // The car's contactors: closed while it charges (the car's own
+        // phase, or, against a real car, the station's).
+        let closed = match (&self.v, &self.c) {
+            (Some(v), _) => v.phase() == GbtPhase::Charging,
+            (None, Some(c)) => c.phase() == GbtPhase::Charging,
+            _ => false,
+        };
+        let applied = match &self.c {
+            Some(c) => c.setpoint().map(|(sp_v, _)| sp_v),
+            None => self.remote_output(p.now_us).map(|o| o.v),
+        };
+        self.cable.step(p.dt_s, closed, p.pack_v, applied);
+        // What the station delivers: into the pack and the car's loads.
+        self.energy_kwh += p.dc_power_w * p.dt_s / 3.6e6;
+        let vs = self.v.as_ref().map(|v| self.vehicle_status(p, v));
+        let cs = self.c.is_some().then(|| self.charger_status(p));
+        if let (Some(v), Some(vs)) = (self.v.as_mut(), vs) {
             v.set_status(vs);
+        }
+        if let (Some(c), Some(cs)) = (self.c.as_mut(), cs) {
             c.set_status(cs);
         }
     }
 
+    fn wants_cells(&self) -> bool {
+        self.v.is_some()
+    }
+
+    fn set_cells(&mut self, cells_v: &[f64], temps_c: &[f64]) {
+        if let Some(v) = self.v.as_mut() {
+            v.set_cells(cells_v, temps_c);
+        }
+    }
+
     fn step_to(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
-        let Some((v, c)) = self.sides.as_mut() else {
-            return;
-        };
-        c.handle_timeout(t);
-        v.handle_timeout(t);
+        if let Some(c) = self.c.as_mut() {
+            c.handle_timeout(t);
+        }
+        if let Some(v) = self.v.as_mut() {
+            v.handle_timeout(t);
+        }
         loop {
-            let Some((v, c)) = self.sides.as_mut() else {
-                return;
-            };
             let mut out: Vec<(LinkSide, Frame)> = Vec::new();
-            while let Some(f) = v.poll_transmit() {
-                out.push((LinkSide::Ev, f));
+            if let Some(v) = self.v.as_mut() {
+                while let Some(f) = v.poll_transmit() {
+                    out.push((LinkSide::Ev, f));
+                }
             }
-            while let Some(f) = c.poll_transmit() {
-                out.push((LinkSide::Charger, f));
+            if let Some(c) = self.c.as_mut() {
+                while let Some(f) = c.poll_transmit() {
+                    out.push((LinkSide::Charger, f));
+                }
             }
             if out.is_empty() {
                 break;
@@ -216,10 +359,16 @@ impl Conversation for GbtLink {
                 }
                 self.sent += 1;
                 bus.push(f);
-                if let Some((v, c)) = self.sides.as_mut() {
-                    match from {
-                        LinkSide::Ev => c.handle_frame(&f, t),
-                        LinkSide::Charger => v.handle_frame(&f, t),
+                match from {
+                    LinkSide::Ev => {
+                        if let Some(c) = self.c.as_mut() {
+                            c.handle_frame(&f, t);
+                        }
+                    }
+                    LinkSide::Charger => {
+                        if let Some(v) = self.v.as_mut() {
+                            v.handle_frame(&f, t);
+                        }
                     }
                 }
             }
@@ -227,31 +376,75 @@ impl Conversation for GbtLink {
         self.collect(t, rec);
     }
 
-    fn handle_frame(&mut self, _frame: &Frame, _now_us: u64, _rec: &mut LinkRecord) {
-        // Both sides play in-process: the bus carries only their own frames.
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) {
+        let Some(from) = Self::sender(frame) else {
+            return;
+        };
+        // Our own sides' frames (echoed), or a side we play: not ours to take.
+        let ours = match from {
+            LinkSide::Ev => self.role.plays_ev(),
+            LinkSide::Charger => self.role.plays_charger(),
+        };
+        if ours || self.faults.lost(from, frame) {
+            return;
+        }
+        match from {
+            LinkSide::Ev => {
+                if let Some(c) = self.c.as_mut() {
+                    c.handle_frame(frame, now_us);
+                }
+            }
+            LinkSide::Charger => {
+                if let Some(v) = self.v.as_mut() {
+                    v.handle_frame(frame, now_us);
+                }
+                self.remote_rx_us = Some(now_us);
+            }
+        }
+        self.collect(now_us, rec);
     }
 
     fn poll_timeout(&self) -> Option<u64> {
-        let (v, c) = self.sides.as_ref()?;
         if self.ended() {
             return None;
         }
-        [v.poll_timeout(), c.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.v.as_ref().and_then(GbtVehicle::poll_timeout),
+            self.c.as_ref().and_then(GbtCharger::poll_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn decide(&mut self, link: &mut ChargeLink, p: &PlantView) {
-        let Some((v, c)) = &self.sides else {
-            link.setup = Phase::Handshake;
-            link.current_limit_a = 0.0;
-            return;
+        let ph = match (&self.c, &self.v) {
+            (Some(c), _) => c.phase(),
+            (None, Some(v)) => v.phase(),
+            _ => {
+                link.setup = Phase::Handshake;
+                link.current_limit_a = 0.0;
+                return;
+            }
         };
-        let ph = c.phase();
+        // A car never called by a real station: the scenario's limit ends
+        // the stop without a conversation.
+        if self.stop.is_none()
+            && self.c.is_none()
+            && ph == GbtPhase::Idle
+            && let Some(w) = p.wanted
+        {
+            self.stop = Some(GbtStop::NoStation(w));
+        }
         let ended = self.ended();
         link.setup = if ended { Phase::Done } else { setup(ph) };
-        link.current_limit_a = c.setpoint().map_or(0.0, |(_, a)| a);
+        link.current_limit_a = match &self.c {
+            Some(c) => c.setpoint().map_or(0.0, |(_, a)| a),
+            None => self
+                .remote_output(p.now_us)
+                .filter(|o| o.permit)
+                .map_or(0.0, |o| o.a.max(0.0)),
+        };
         let r = &mut link.report;
         let code = f64::from(ph as u8) + 1.0;
         if r.phase_code != code {
@@ -260,7 +453,9 @@ impl Conversation for GbtLink {
         }
         r.handshake_s = self.handshake_s;
         r.frames_sent = self.sent;
-        r.frames_received = v.counts().1 + c.counts().1;
+        r.frames_received = self.v.as_ref().map_or(0, |v| v.counts().1)
+            + self.c.as_ref().map_or(0, |c| c.counts().1);
+        r.reconnects = self.reconnects;
         r.ended = ended;
         if let Some(s) = &self.stop {
             let name = s.name();

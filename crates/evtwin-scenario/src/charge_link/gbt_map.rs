@@ -10,11 +10,13 @@ use super::chademo_map::snake;
 pub(crate) fn setup(p: GbtPhase) -> Phase {
     use GbtPhase as G;
     match p {
-        G::Idle | G::Handshake | G::Recognition => Phase::Handshake,
+        // A side in its error state waits to reconnect: the session holds
+        // where it is, with no current.
+        G::Idle | G::Handshake | G::Recognition | G::Error => Phase::Handshake,
         G::Parameters => Phase::Precharge,
         G::Charging => Phase::Ramp,
         // Done only once both sides are over (`ended`).
-        G::Stopping | G::Statistics | G::Done | G::Error | G::GaveUp => Phase::Unplug,
+        G::Stopping | G::Statistics | G::Done | G::GaveUp => Phase::Unplug,
     }
 }
 
@@ -25,8 +27,12 @@ pub(crate) enum GbtStop {
     Vehicle(VehicleStop),
     /// The charger's CST.
     Charger(ChargerStop),
-    /// A timeout: BEM (sent by the vehicle) or CEM (by the charger).
+    /// A timeout: BEM (sent by the vehicle) or CEM (by the charger); as a
+    /// stop, the first error of a session whose reconnects were given up.
     Timeout(LinkSide, Vec<GbtTimeout>),
+    /// The twin plays the car and no station called it (no CHM) before
+    /// the scenario's end for the stop.
+    NoStation(ChargeEnd),
 }
 
 impl GbtStop {
@@ -48,7 +54,7 @@ impl GbtStop {
     /// Who stopped.
     pub fn by(&self) -> LinkSide {
         match self {
-            Self::Vehicle(_) => LinkSide::Ev,
+            Self::Vehicle(_) | Self::NoStation(_) => LinkSide::Ev,
             Self::Charger(_) => LinkSide::Charger,
             Self::Timeout(s, _) => *s,
         }
@@ -66,6 +72,7 @@ impl GbtStop {
                 let msg = if *s == LinkSide::Ev { "bem" } else { "cem" };
                 format!("{msg}({})", codes.join(","))
             }
+            Self::NoStation(_) => "no_station".to_owned(),
         }
     }
 
@@ -78,6 +85,7 @@ impl GbtStop {
                 | VehicleStop::CellVoltageReached,
             ) => wanted.unwrap_or(ChargeEnd::TargetSoc),
             Self::Charger(ChargerStop::ConditionsReached) => wanted.unwrap_or(ChargeEnd::Duration),
+            Self::NoStation(end) => *end,
             _ => ChargeEnd::Aborted,
         }
     }

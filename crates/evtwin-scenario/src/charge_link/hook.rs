@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use evtwin_can::Frame;
 use evtwin_sim::charger::{ChargeLink, Phase};
+use evtwin_sim::signals::GroupQuantity;
 use evtwin_sim::{Scalar, Signal};
 
 use super::chademo::ChademoLink;
@@ -84,6 +85,19 @@ pub struct ChargeLinkHook {
     outbox_due_us: u64,
     rec: LinkRecord,
     step_us: u64,
+    cells_v: Vec<f64>,
+    temps_c: Vec<f64>,
+}
+
+/// Each group's voltage and temperature.
+fn read_cells(twin: &evtwin_sim::Twin, cells_v: &mut Vec<f64>, temps_c: &mut Vec<f64>) {
+    let groups = twin.config().pack.series;
+    cells_v.clear();
+    temps_c.clear();
+    for g in 0..groups {
+        cells_v.push(twin.read(Signal::Group(g, GroupQuantity::VoltageV)));
+        temps_c.push(twin.read(Signal::Group(g, GroupQuantity::TempC)));
+    }
 }
 
 impl ChargeLinkHook {
@@ -107,6 +121,8 @@ impl ChargeLinkHook {
                 ..LinkRecord::default()
             },
             step_us: 0,
+            cells_v: Vec::new(),
+            temps_c: Vec::new(),
         }
     }
 
@@ -125,9 +141,7 @@ impl ChargeLinkHook {
         let conv: Box<dyn Conversation> = match protocol {
             Protocol::None => return,
             Protocol::Chademo => Box::new(ChademoLink::new(role)),
-            // Refused against a real car or station when the network loads.
-            Protocol::Gbt27930 if role != LinkRole::Both => return,
-            Protocol::Gbt27930 => Box::new(GbtLink::new()),
+            Protocol::Gbt27930 => Box::new(GbtLink::new(role)),
         };
         tracing::info!(
             time_s = step.now_us as f64 / 1e6,
@@ -187,6 +201,11 @@ impl Hook for ChargeLinkHook {
         };
         let plant = PlantView::read(step.twin, step.now_us);
         conv.set_plant(&plant);
+        // Cells once a second of virtual time (BMV / BMT go every 10 s).
+        if conv.wants_cells() && step.now_us % 1_000_000 < self.step_us.max(1) {
+            read_cells(step.twin, &mut self.cells_v, &mut self.temps_c);
+            conv.set_cells(&self.cells_v, &self.temps_c);
+        }
         // Everything due within this step, as a bus driver would have polled
         // it before the step. Frames the plant's new values made due now go
         // out with the next poll on a bus; without one they are not kept.

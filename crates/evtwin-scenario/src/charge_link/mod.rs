@@ -13,8 +13,8 @@
 //! charger side on the bus, the plant still simulating the pack a real car
 //! would charge).
 //!
-//! The protocol itself is a [`Conversation`]: one per protocol (`chademo.rs`),
-//! each the same shape, so another protocol plugs in beside it.
+//! The protocol itself is a [`Conversation`]: one per protocol (`chademo.rs`,
+//! `gbt.rs`), each the same shape, so another protocol plugs in beside it.
 
 mod chademo;
 mod chademo_map;
@@ -41,7 +41,7 @@ pub enum Protocol {
     None,
     /// CHAdeMO (IEEE 2030.1.1, 1.x).
     Chademo,
-    /// GB/T 27930-2015 (both sides in-process; not yet against a real car or station).
+    /// GB/T 27930-2015.
     Gbt27930,
 }
 
@@ -213,4 +213,10 @@ pub(crate) trait Conversation: Send {
     fn decide(&mut self, link: &mut ChargeLink, plant: &PlantView);
     /// Starts a fault (library API, tests).
     fn inject(&mut self, fault: LinkFaultKind, now_us: u64);
+    /// Whether it sends each cell's voltage and temperature ([`Self::set_cells`]).
+    fn wants_cells(&self) -> bool {
+        false
+    }
+    /// Each group's voltage and temperature (about once a second).
+    fn set_cells(&mut self, _cells_v: &[f64], _temps_c: &[f64]) {}
 }

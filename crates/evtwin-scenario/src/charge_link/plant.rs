@@ -30,6 +30,10 @@ pub(crate) struct PlantView {
     pub empty_v: f64,
     /// Nominal energy, kWh.
     pub capacity_kwh: f64,
+    /// Nominal voltage (series × the cell's nominal), V.
+    pub nominal_v: f64,
+    /// DC power from the station (into the pack and the car's loads), W.
+    pub dc_power_w: f64,
     /// The BMS reports an over-temperature fault.
     pub high_temp: bool,
     /// The end the twin would make (target SOC, full, time limit).
@@ -44,6 +48,17 @@ pub(crate) struct PlantView {
     pub station_min_v: f64,
     /// Cells in series.
     pub series: f64,
+    /// Highest group voltage, V.
+    pub cell_v_max_v: f64,
+    /// Lowest group voltage, V.
+    pub cell_v_min_v: f64,
+    /// Hottest group, °C.
+    pub temp_max_c: f64,
+    /// Coldest group, °C.
+    pub temp_min_c: f64,
+    /// The station's insulation test and precharge, s (what a GB/T station
+    /// takes between the car's BRO 0xAA and its own CRO 0xAA).
+    pub station_prepare_s: f64,
 }
 
 /// The BMS's over-temperature fault code (`bms.fault_code` 3).
@@ -59,15 +74,16 @@ impl PlantView {
         let by_power = r(Scalar::ChargePowerLimitW) / pack_v.max(1.0);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let leg = r(Scalar::LegIndex).max(0.0) as usize;
-        let (station_max_v, station_min_v, station_max_a, until) =
+        let (station_max_v, station_min_v, station_max_a, until, prepare_s) =
             match cfg.route.legs().get(leg).map(|l| &l.kind) {
                 Some(LegKind::Charge(c)) => (
                     c.station.max_voltage_v,
                     c.station.min_voltage_v,
                     c.station.max_current_a,
                     c.until_soc.unwrap_or(1.0),
+                    c.station.insulation_test_s + c.station.precharge_s,
                 ),
-                _ => (0.0, 0.0, 0.0, 1.0),
+                _ => (0.0, 0.0, 0.0, 1.0, 0.0),
             };
         Self {
             now_us,
@@ -80,6 +96,8 @@ impl PlantView {
             full_v: series * cfg.pack.cell.voltage_max_v,
             empty_v: series * cfg.pack.cell.voltage_min_v,
             capacity_kwh: twin.pack().nominal_energy_wh() / 1000.0,
+            nominal_v: twin.pack().nominal_voltage_v(),
+            dc_power_w: r(Scalar::ChargerPowerW).max(0.0),
             high_temp: r(Scalar::BmsFaultCode) == FAULT_OT,
             wanted: twin.charge_end_wanted(),
             station_max_v,
@@ -87,6 +105,11 @@ impl PlantView {
             until_pct: until * 100.0,
             station_min_v,
             series,
+            cell_v_max_v: r(Scalar::CellVMaxV),
+            cell_v_min_v: r(Scalar::CellVMinV),
+            temp_max_c: r(Scalar::TempMaxC),
+            temp_min_c: r(Scalar::TempMinC),
+            station_prepare_s: prepare_s,
         }
     }
 

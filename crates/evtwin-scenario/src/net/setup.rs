@@ -28,17 +28,6 @@ pub enum NetLoadError {
         /// The nodes there are.
         known: String,
     },
-    /// A GB/T charge leg with a real car or station (only both sides
-    /// in-process are wired).
-    #[error(
-        "route[{leg}].charge.protocol: \"gbt27930\" runs both sides in-process only: `--real {node}` is not supported with GB/T yet (use \"chademo\" for a real car or station)"
-    )]
-    GbtReal {
-        /// The leg, 0-based.
-        leg: usize,
-        /// The real node named.
-        node: String,
-    },
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -129,23 +118,6 @@ pub fn load_network(
         return Err(NetLoadError::UnknownNode {
             node: node.clone(),
             known: nodes.join(", "),
-        });
-    }
-    let gbt_leg = scenario
-        .charge_protocols
-        .iter()
-        .position(|p| *p == crate::charge_link::Protocol::Gbt27930);
-    let role_node = real.iter().find(|n| {
-        [
-            crate::charge_link::EV_NODE,
-            crate::charge_link::CHARGER_NODE,
-        ]
-        .contains(&n.as_str())
-    });
-    if let (Some(leg), Some(node)) = (gbt_leg, role_node) {
-        return Err(NetLoadError::GbtReal {
-            leg,
-            node: node.clone(),
         });
     }
     let catalogue = Catalogue::new(scenario.config.pack.series);

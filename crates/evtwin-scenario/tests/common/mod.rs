@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use evtwin_scenario::{Scenario, Source};
+use evtwin_scenario::net::{NetFile, load_network};
+use evtwin_scenario::{Due, RunOptions, Runner, Scenario, Source, Summary};
 use evtwin_sim::{Status, Twin};
 
 /// The repository root.
@@ -70,4 +71,70 @@ pub fn run_observed(twin: &mut Twin) -> evtwin_sim::RunStats {
             return stats;
         }
     }
+}
+
+/// Two twins on one virtual bus: `car` plays the EV side (`--real CHARGER`),
+/// `station` the charger side (`--real EV`); frames go from one to the other
+/// at their time; both step in lockstep. Also counts the frames on the bus
+/// that `protocol` picks.
+pub fn two_twins(
+    s: &Scenario,
+    protocol: impl Fn(&evtwin_can::Frame) -> bool,
+) -> (Summary, Summary, usize) {
+    let net = |real: &str| load_network(s, NetFile::Builtin, NetFile::Builtin, &[real.into()]);
+    let opts = RunOptions::default();
+    let mut car = Runner::new(s, &opts, None::<Vec<u8>>)
+        .unwrap()
+        .with_network(net("CHARGER").unwrap());
+    let mut station = Runner::new(s, &opts, None::<Vec<u8>>)
+        .unwrap()
+        .with_network(net("EV").unwrap());
+    let mut protocol_frames = 0;
+    let at = |d: Due| match d {
+        Due::Transmit(t) => (t, 0),
+        Due::Step(t) => (t, 1),
+    };
+    let (mut car_done, mut station_done) = (false, false);
+    while !(car_done && station_done) {
+        let far = (u64::MAX, 1);
+        let ta = if car_done {
+            far
+        } else {
+            at(car.poll_timeout())
+        };
+        let tb = if station_done {
+            far
+        } else {
+            at(station.poll_timeout())
+        };
+        if ta.1 == 1 && tb.1 == 1 {
+            if !car_done {
+                car_done = car.step().unwrap() != Status::Running;
+            }
+            if !station_done {
+                station_done = station.step().unwrap() != Status::Running;
+            }
+            continue;
+        }
+        let mut out = Vec::new();
+        if ta <= tb {
+            car.poll_transmit(ta.0, &mut out);
+            if !station_done {
+                for f in &out {
+                    station.handle_frame(f, ta.0);
+                }
+            }
+        } else {
+            station.poll_transmit(tb.0, &mut out);
+            if !car_done {
+                for f in &out {
+                    car.handle_frame(f, tb.0);
+                }
+            }
+        }
+        protocol_frames += out.iter().filter(|f| protocol(f)).count();
+    }
+    let car = car.finish(false).unwrap().summary;
+    let station = station.finish(false).unwrap().summary;
+    (car, station, protocol_frames)
 }

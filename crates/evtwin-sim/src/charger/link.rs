@@ -75,6 +75,8 @@ pub struct LinkReport {
     pub stop_reason: Option<String>,
     /// Who stopped it: `ev` or `charger`.
     pub stopped_by: Option<String>,
+    /// Reconnect attempts after communication errors (GB/T: up to three).
+    pub reconnects: u32,
     /// The conversation is over (both sides the twin plays ended).
     pub ended: bool,
 }
