@@ -110,8 +110,9 @@ class Trace:
         return self.rows[i]
 
     def phase(self, t_s):
+        """`charge.protocol_phase` at `t_s`; None where the trace has no row."""
         i = self.at.get(round(t_s * 1e6))
-        return self.rows[min(i, len(self.rows) - 1)]["charge.protocol_phase"] if i is not None else None
+        return None if i is None else self.rows[i]["charge.protocol_phase"]
 
 
 class Checker:
@@ -177,6 +178,13 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
         r = src(t)
         ck.frames[m.name] += 1
         f = lambda name, want, ref, tol=None: ck.field(m.name, name, t, d[name], want, ref, tol)  # noqa: E731
+
+        def minutes(name):
+            # whole minutes since the station started charging (CRO 0xAA);
+            # its own clock is within a step of the log's
+            if t_cro is not None:
+                mins = [math.floor(max(t - t_cro + e, 0) / 60) for e in (-step_s, 0, step_s)]
+                f(name, min(mins, key=lambda x: abs(x - d[name])), "whole minutes since CRO 0xAA", 1e-9)
         if m.name == "BHM":
             f("BHM_MaxChargeVoltage", full_v + MAX_V_MARGIN_V, "full-charge voltage + 10 V")
         elif m.name == "CHM":
@@ -207,12 +215,7 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
                 # update: up to 10 mV off it every 0.1 s)
                 f("CCS_Voltage", r["pack.voltage_v"], "pack.voltage_v")
             f("CCS_Current", -r["charger.current_a"], "-charger.current_a")
-            # whole minutes since the station started charging (CRO 0xAA);
-            # its own clock is within a step of the log's
-            if t_cro is not None:
-                mins = [math.floor(max(t - t_cro + e, 0) / 60) for e in (-step_s, 0, step_s)]
-                want = min(mins, key=lambda x: abs(x - d["CCS_Minutes"]))
-                f("CCS_Minutes", want, "whole minutes since CRO 0xAA", 1e-9)
+            minutes("CCS_Minutes")
             f("CCS_Permit", 1, "permitted")
         elif m.name == "BSM":
             f("BSM_MaxTemp", r["pack.temp_max_c"], "pack.temp_max_c")
@@ -237,6 +240,7 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
         elif m.name == "CSD":
             f("CSD_Energy", fx["energy_dc_kwh"], "summary energy_dc_kwh")
             f("CSD_Energy", fx["pack_side_kwh"](t - step_s), "sum of pack.voltage_v x charger.current_a x step")
+            minutes("CSD_Minutes")
     for t, pgn, sa, payload in tps:
         m = db.get_message_by_frame_id(0x1C0000F4 | pgn << 8 | CHARGER << 8)
         if m.name not in ("BRM", "BCP", "BCS"):
