@@ -41,25 +41,7 @@ CTS_EPOCH = datetime.datetime(2026, 1, 1)  # virtual time 0 (charge_link/gbt.rs)
 MAX_V_MARGIN_V = 10.0  # BHM/BCP: full-charge voltage + 10 V (scenarios/README.md)
 
 # (message, field, reference) -> why it disagrees
-KNOWN = {
-    ("BRM", "BRM_RatedCapacity", "summary pack.capacity_ah"):
-        "the glue sends nominal energy / midpoint(full, empty voltage), not the pack's Ah",
-    ("BRM", "BRM_RatedVoltage", "summary pack.nominal_voltage_v"):
-        "the glue sends midpoint(full, empty voltage), not the pack's nominal voltage",
-    ("BCS", "BCS_MaxCellVoltage", "pack.cell_v_max_v"):
-        "the glue sends the mean cell voltage (pack voltage / series)",
-    ("BSD", "BSD_MaxCellVoltage", "pack.cell_v_max_v"):
-        "the glue sends the mean cell voltage (pack voltage / series)",
-    ("BSD", "BSD_MinCellVoltage", "pack.cell_v_min_v"):
-        "the glue sends the mean cell voltage (pack voltage / series)",
-    ("BSM", "BSM_MaxTemp", "pack.temp_max_c"): "the glue sends a fixed 25 degC",
-    ("BSM", "BSM_MinTemp", "pack.temp_min_c"): "the glue sends a fixed 25 degC",
-    ("BSD", "BSD_MinTemp", "pack.temp_min_c"): "the glue sends a fixed 25 degC",
-    ("BSD", "BSD_MaxTemp", "pack.temp_max_c"): "the glue sends a fixed 25 degC",
-    ("CSD", "CSD_Energy", "summary energy_dc_kwh"):
-        "the glue integrates pack voltage x charge current (the pack's energy), "
-        "not the station's DC output (which also feeds the car's auxiliaries)",
-}
+KNOWN = {}
 
 
 def capture(path):
@@ -183,7 +165,7 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
             # whole minutes since the station started charging (CRO 0xAA);
             # its own clock is within a step of the log's
             if t_cro is not None:
-                mins = [math.floor(max(t - t_cro + e, 0) / 60) for e in (-step_s, 0, step_s)]
+                mins = [math.floor(max(t - t_cro + e, 0) / 60 + 1e-9) for e in (-step_s, 0, step_s)]
                 f(name, min(mins, key=lambda x: abs(x - d[name])), "whole minutes since CRO 0xAA", 1e-9)
         if m.name == "BHM":
             f("BHM_MaxChargeVoltage", full_v + MAX_V_MARGIN_V, "full-charge voltage + 10 V")
@@ -214,7 +196,9 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
                 # (charger.voltage_v is the pack's before the step's thermal
                 # update: up to 10 mV off it every 0.1 s)
                 f("CCS_Voltage", r["pack.voltage_v"], "pack.voltage_v")
-            f("CCS_Current", -r["charger.current_a"], "-charger.current_a")
+            # the station's output: into the pack and the car's loads
+            f("CCS_Current", -r["charger.dc_power_w"] / max(r["pack.voltage_v"], 1.0),
+              "-charger.dc_power_w / pack.voltage_v")
             minutes("CCS_Minutes")
             f("CCS_Permit", 1, "permitted")
         elif m.name == "BSM":
@@ -239,10 +223,14 @@ def check_frames(ck, db, frames, tps, tr, step_s, fx):
             f("BSD_MinTemp", r["pack.temp_min_c"], "pack.temp_min_c")
         elif m.name == "CSD":
             f("CSD_Energy", fx["energy_dc_kwh"], "summary energy_dc_kwh")
-            f("CSD_Energy", fx["pack_side_kwh"](t - step_s), "sum of pack.voltage_v x charger.current_a x step")
+            f("CSD_Energy", fx["dc_side_kwh"](t - step_s), "sum of charger.dc_power_w x step")
             minutes("CSD_Minutes")
     for t, pgn, sa, payload in tps:
-        m = db.get_message_by_frame_id(0x1C0000F4 | pgn << 8 | CHARGER << 8)
+        try:
+            m = db.get_message_by_frame_id(0x1C0000F4 | pgn << 8 | CHARGER << 8)
+        except KeyError:  # BMV / BMT: no DBC message for per-cell payloads
+            ck.frames[f"TP {pgn:#06x} (not in the DBC)"] += 1
+            continue
         if m.name not in ("BRM", "BCP", "BCS"):
             continue
         if sa != BMS:
@@ -330,9 +318,10 @@ def main():
     step_s = s["step_ms"] / 1000
     stop = s["charge_stops"][0]
 
-    def pack_side_kwh(t_end):
-        return sum(r["pack.voltage_v"] * r["charger.current_a"] for r in tr.rows
-                   if r["time_s"] < t_end - 1e-9) * step_s / 3.6e6
+    def dc_side_kwh(t_end):
+        # the rows up to the one the frame's values come from, inclusive
+        return sum(r["charger.dc_power_w"] for r in tr.rows
+                   if r["time_s"] <= t_end + 1e-9) * step_s / 3.6e6
     fx = {
         "full_v": pack["series"] * cell["voltage_max_v"],
         "cell_max_v": cell["voltage_max_v"],
@@ -346,7 +335,7 @@ def main():
         "chemistry": pack["chemistry"],
         "battery_type": BATTERY_TYPE.get(pack["chemistry"].split("-")[0], 255),
         "energy_dc_kwh": stop["energy_dc_kwh"],
-        "pack_side_kwh": pack_side_kwh,
+        "dc_side_kwh": dc_side_kwh,
     }
 
     ck = Checker(db)

@@ -31,6 +31,7 @@ const SIGNALS: &[&str] = &[
     "bms.soc_est_pct",
     "charger.voltage_v",
     "charger.current_a",
+    "charger.dc_power_w",
     "charge.protocol_phase",
 ];
 

@@ -301,6 +301,8 @@ impl GbtCharger {
         if self.link.phase == Phase::Parameters && self.bro_ready && self.status.ready {
             self.link.set_phase(Phase::Charging);
             self.charging_since_us = now_us;
+            // CRO 0xAA at once, not at the next beat of CRO 0x00.
+            self.link.periodic.retain(|p| p.pgn != PGN_CRO);
             self.link
                 .schedule(now_us, &[(PGN_CRO, 250_000), (PGN_CCS, 50_000)]);
             self.link.expect(GbtTimeout::Bcl, now_us + TIMEOUT_FAST_US);

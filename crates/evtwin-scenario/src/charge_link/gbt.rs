@@ -57,6 +57,7 @@ pub(crate) struct GbtLink {
     energy_kwh: f64,
     sent: u64,
     remote_rx_us: Option<u64>,
+    pass_due_us: Option<u64>,
 }
 
 impl GbtLink {
@@ -77,6 +78,7 @@ impl GbtLink {
             energy_kwh: 0.0,
             sent: 0,
             remote_rx_us: None,
+            pass_due_us: None,
         }
     }
 
@@ -315,6 +317,20 @@ impl Conversation for GbtLink {
         if let (Some(c), Some(cs)) = (self.c.as_mut(), cs) {
             c.set_status(cs);
         }
+        // What the new values decide (ready, a stop) takes effect now, at the
+        // step's start, so the periodic messages it starts keep the step grid.
+        if let Some(c) = self.c.as_mut() {
+            c.handle_timeout(p.now_us);
+        }
+        if let Some(v) = self.v.as_mut() {
+            v.handle_timeout(p.now_us);
+        }
+        // Its frames and events are taken at this instant by the next pump.
+        self.pass_due_us = Some(p.now_us);
+    }
+
+    fn flushes(&self) -> bool {
+        false
     }
 
     fn wants_cells(&self) -> bool {
@@ -328,13 +344,15 @@ impl Conversation for GbtLink {
     }
 
     fn step_to(&mut self, t: u64, bus: &mut Vec<Frame>, rec: &mut LinkRecord) {
-        if let Some(c) = self.c.as_mut() {
-            c.handle_timeout(t);
-        }
-        if let Some(v) = self.v.as_mut() {
-            v.handle_timeout(t);
-        }
+        // Rounds at one instant until both sides are quiet: a message that
+        // starts a periodic one (CHM → BHM) is answered at once.
         loop {
+            if let Some(c) = self.c.as_mut() {
+                c.handle_timeout(t);
+            }
+            if let Some(v) = self.v.as_mut() {
+                v.handle_timeout(t);
+            }
             let mut out: Vec<(LinkSide, Frame)> = Vec::new();
             if let Some(v) = self.v.as_mut() {
                 while let Some(f) = v.poll_transmit() {
@@ -374,6 +392,7 @@ impl Conversation for GbtLink {
             }
         }
         self.collect(t, rec);
+        self.pass_due_us = None;
     }
 
     fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) {
@@ -406,9 +425,10 @@ impl Conversation for GbtLink {
 
     fn poll_timeout(&self) -> Option<u64> {
         if self.ended() {
-            return None;
+            return self.pass_due_us;
         }
         [
+            self.pass_due_us,
             self.v.as_ref().and_then(GbtVehicle::poll_timeout),
             self.c.as_ref().and_then(GbtCharger::poll_timeout),
         ]
