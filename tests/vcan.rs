@@ -23,6 +23,8 @@ mod capture;
 #[path = "vcan/chademo.rs"]
 mod chademo;
 mod common;
+#[path = "vcan/gbt.rs"]
+mod gbt;
 #[path = "vcan/vcu.rs"]
 mod vcu;
 

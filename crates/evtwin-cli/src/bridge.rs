@@ -205,11 +205,12 @@ fn print(args: &BridgeArgs, iface: &str, out: &RunOutput, r: &BridgeReport) -> R
         let n = &r.net;
         writeln!(
             stdout,
-            "  bus          {}: sent {} frames, received {} ({} used); {} values clamped",
+            "  bus          {}: sent {} frames, received {} ({} used, {} the charging protocol's); {} values clamped",
             iface,
             n.tx_frames - r.send_errors.min(n.tx_frames),
             n.rx_frames,
             n.rx_used,
+            n.rx_protocol,
             n.clamped
         )?;
         print_link(&mut stdout, iface, r)?;

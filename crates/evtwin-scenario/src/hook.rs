@@ -34,8 +34,12 @@ pub trait Hook: Send {
     /// [`crate::Runner::poll_transmit`], with or without a network).
     fn poll_transmit(&mut self, _now_us: u64, _out: &mut Vec<Frame>) {}
     /// A frame received from the bus at `now_us` (every frame
-    /// [`crate::Runner::handle_frame`] gets, whatever the network makes of it).
-    fn handle_frame(&mut self, _frame: &Frame, _now_us: u64) {}
+    /// [`crate::Runner::handle_frame`] gets). Returns whether this hook took
+    /// it as its own (a charging protocol's frame): the network then counts
+    /// it as the protocol's instead of judging it against the DBC.
+    fn handle_frame(&mut self, _frame: &Frame, _now_us: u64) -> bool {
+        false
+    }
 }
 
 /// What a hook may change before a step.

@@ -322,11 +322,16 @@ impl<W: Write> Runner<W> {
     /// reaches the twin's inputs at once.
     /// Every hook gets the frame too.
     pub fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
+        let mut taken = false;
         for h in &mut self.hooks {
-            h.handle_frame(frame, now_us);
+            taken |= h.handle_frame(frame, now_us);
         }
         if let Some(net) = self.net.as_mut() {
-            net.handle_frame(frame, now_us);
+            if taken {
+                net.count_protocol_frame();
+            } else {
+                net.handle_frame(frame, now_us);
+            }
             apply_inputs(net, &mut self.twin);
             let keep = !self.hooks.is_empty();
             if keep {

@@ -302,3 +302,23 @@ fn two_twins_at_the_time_limit_stop_together_and_exchange_statistics() {
     assert!(car.charge_stops[0].soc_end_pct < 40.0);
     assert!(car.charge_stops[0].energy_pack_kwh > 0.5);
 }
+
+#[test]
+fn a_frozen_station_makes_the_car_send_bem_reconnect_three_times_and_give_up() {
+    let s = gbt_for(60.0, 5);
+    let (car, _, _) = common::two_twins_frozen(&s, |_| false, 30_000_000);
+    let c = &car.charge_stops[0];
+    let p = c.protocol.as_ref().unwrap();
+    assert_eq!(p.stop_reason.as_deref(), Some("bem(ccs)"), "{p:?}");
+    assert_eq!(p.stopped_by.as_deref(), Some("ev"));
+    assert_eq!(p.reconnects, 3);
+    assert_eq!(p.last_phase, "gave_up");
+    assert_eq!(c.end, "aborted");
+    // The BEM 1 s after the last CCS (before 30 s), then 3 × 5 s waiting for
+    // the station's CRM 0x00: the stop ends about 46 s after its start.
+    assert!(
+        c.duration_s > 45.0 && c.duration_s < 50.0,
+        "{}",
+        c.duration_s
+    );
+}

@@ -290,20 +290,26 @@ impl Conversation for ChademoLink {
         self.step_to_impl(t, bus, rec);
     }
 
-    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) {
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) -> bool {
         let id = frame.id().raw();
+        if frame.id().is_extended() {
+            return false;
+        }
         let from = match id {
             0x100..=0x102 => LinkSide::Ev,
             0x108 | 0x109 => LinkSide::Charger,
-            _ => return,
+            _ => return false,
         };
         // Our own side's frames (echoed), or a side we play: not ours to take.
         let ours = match from {
             LinkSide::Ev => self.role.plays_ev(),
             LinkSide::Charger => self.role.plays_charger(),
         };
-        if ours || self.faults.lost(from, frame) {
-            return;
+        if ours {
+            return false;
+        }
+        if self.faults.lost(from, frame) {
+            return true;
         }
         match from {
             LinkSide::Ev => {
@@ -320,6 +326,7 @@ impl Conversation for ChademoLink {
         }
         self.wire(now_us);
         self.collect(now_us, rec);
+        true
     }
 
     fn poll_timeout(&self) -> Option<u64> {

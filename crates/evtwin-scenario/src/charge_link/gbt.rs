@@ -185,6 +185,13 @@ impl GbtLink {
             LinkSide::Ev
         };
         for (side, e) in got {
+            // A reconnect prepares the output again.
+            if side == lead
+                && let GbtEvent::Phase(p) = &e
+                && !matches!(p, GbtPhase::Parameters | GbtPhase::Charging)
+            {
+                self.parameters_since_us = None;
+            }
             match &e {
                 GbtEvent::Phase(GbtPhase::Charging)
                     if side == lead && self.handshake_s.is_none() =>
@@ -193,10 +200,6 @@ impl GbtLink {
                 }
                 GbtEvent::Phase(GbtPhase::Parameters) if side == lead => {
                     self.parameters_since_us = Some(now_us);
-                }
-                // A reconnect prepares the output again.
-                GbtEvent::Phase(p) if side == lead && *p != GbtPhase::Charging => {
-                    self.parameters_since_us = None;
                 }
                 GbtEvent::Reconnecting(_) if side == lead => self.reconnects += 1,
                 GbtEvent::ErrorSent(codes) if self.first_error.is_none() => {
@@ -261,11 +264,13 @@ impl GbtLink {
         self.stop.is_some() && v && c
     }
 
-    /// Which side sent a frame on the bus, by its source address.
+    /// Which side sent a frame on the bus, by its source and destination
+    /// addresses (GB/T's frames go between the BMS and the station).
     fn sender(frame: &Frame) -> Option<LinkSide> {
-        match J1939Id::from_can(frame.id())?.sa {
-            BMS_ADDR => Some(LinkSide::Ev),
-            CHARGER_ADDR => Some(LinkSide::Charger),
+        let id = J1939Id::from_can(frame.id())?;
+        match (id.sa, id.da) {
+            (BMS_ADDR, CHARGER_ADDR) => Some(LinkSide::Ev),
+            (CHARGER_ADDR, BMS_ADDR) => Some(LinkSide::Charger),
             _ => None,
         }
     }
@@ -395,17 +400,20 @@ impl Conversation for GbtLink {
         self.pass_due_us = None;
     }
 
-    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) {
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) -> bool {
         let Some(from) = Self::sender(frame) else {
-            return;
+            return false;
         };
         // Our own sides' frames (echoed), or a side we play: not ours to take.
         let ours = match from {
             LinkSide::Ev => self.role.plays_ev(),
             LinkSide::Charger => self.role.plays_charger(),
         };
-        if ours || self.faults.lost(from, frame) {
-            return;
+        if ours {
+            return false;
+        }
+        if self.faults.lost(from, frame) {
+            return true;
         }
         match from {
             LinkSide::Ev => {
@@ -421,6 +429,7 @@ impl Conversation for GbtLink {
             }
         }
         self.collect(now_us, rec);
+        true
     }
 
     fn poll_timeout(&self) -> Option<u64> {

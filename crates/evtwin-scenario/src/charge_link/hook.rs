@@ -243,10 +243,10 @@ impl Hook for ChargeLinkHook {
         }
     }
 
-    fn handle_frame(&mut self, frame: &Frame, now_us: u64) {
-        if let Some((_, conv)) = self.conv.as_mut() {
-            conv.handle_frame(frame, now_us, &mut self.rec);
-        }
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64) -> bool {
+        self.conv
+            .as_mut()
+            .is_some_and(|(_, conv)| conv.handle_frame(frame, now_us, &mut self.rec))
     }
 }
 

@@ -213,8 +213,10 @@ pub(crate) trait Conversation: Send {
     fn flushes(&self) -> bool {
         true
     }
-    /// A frame from the bus (the other side's, when it is real).
-    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord);
+    /// A frame from the bus (the other side's, when it is real). Returns
+    /// whether it is the protocol's (from the side the twin does not play,
+    /// lost or not).
+    fn handle_frame(&mut self, frame: &Frame, now_us: u64, rec: &mut LinkRecord) -> bool;
     /// When a side next wants time.
     fn poll_timeout(&self) -> Option<u64>;
     /// Writes the conversation's decisions into the twin's link.

@@ -373,6 +373,12 @@ impl Network {
         }
     }
 
+    /// Counts a received frame a charging protocol took (not the DBC's).
+    pub fn count_protocol_frame(&mut self) {
+        self.stats.rx_frames += 1;
+        self.stats.rx_protocol += 1;
+    }
+
     /// Handles a received frame at `now_us`: the values that frames of real
     /// nodes carry become input changes ([`Network::poll_input`]); everything
     /// else is counted.

@@ -58,6 +58,9 @@ pub struct NetStats {
     pub rx_frames: u64,
     /// Received frames of real nodes, decoded and used.
     pub rx_used: u64,
+    /// Received frames a charging protocol took (GB/T, CHAdeMO: the other
+    /// side's, not decoded with the DBC).
+    pub rx_protocol: u64,
     /// Received frames whose identifier is not in the DBC.
     pub unknown_id: u64,
     /// Received frames with the wrong length for their message.

@@ -81,7 +81,36 @@ pub fn two_twins(
     s: &Scenario,
     protocol: impl Fn(&evtwin_can::Frame) -> bool,
 ) -> (Summary, Summary, usize) {
-    let net = |real: &str| load_network(s, NetFile::Builtin, NetFile::Builtin, &[real.into()]);
+    pair(s, protocol, u64::MAX, (NetFile::Builtin, NetFile::Builtin))
+}
+
+/// [`two_twins`] on a charging bus (the protocol's frames only: the network
+/// of `tests/vcan/protocol-only.dbc`), with the station frozen from
+/// `station_frozen_us` on (it neither steps nor sends: a process stopped
+/// with SIGSTOP).
+pub fn two_twins_frozen(
+    s: &Scenario,
+    protocol: impl Fn(&evtwin_can::Frame) -> bool,
+    station_frozen_us: u64,
+) -> (Summary, Summary, usize) {
+    let dir = root().join("tests/vcan");
+    let dbc = dir.join("protocol-only.dbc");
+    let map = dir.join("protocol-only.map.toml");
+    pair(
+        s,
+        protocol,
+        station_frozen_us,
+        (NetFile::Path(&dbc), NetFile::Path(&map)),
+    )
+}
+
+fn pair(
+    s: &Scenario,
+    protocol: impl Fn(&evtwin_can::Frame) -> bool,
+    station_frozen_us: u64,
+    files: (NetFile<'_>, NetFile<'_>),
+) -> (Summary, Summary, usize) {
+    let net = |real: &str| load_network(s, files.0, files.1, &[real.into()]);
     let opts = RunOptions::default();
     let mut car = Runner::new(s, &opts, None::<Vec<u8>>)
         .unwrap()
@@ -102,11 +131,15 @@ pub fn two_twins(
         } else {
             at(car.poll_timeout())
         };
-        let tb = if station_done {
+        let mut tb = if station_done {
             far
         } else {
             at(station.poll_timeout())
         };
+        if tb.0 >= station_frozen_us {
+            station_done = true;
+            tb = far;
+        }
         if ta.1 == 1 && tb.1 == 1 {
             if !car_done {
                 car_done = car.step().unwrap() != Status::Running;
