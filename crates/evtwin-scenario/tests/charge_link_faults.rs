@@ -133,6 +133,23 @@ fn a_dropped_bcl_makes_the_charger_send_its_cem_one_second_later() {
 }
 
 #[test]
+fn a_dropped_bcs_over_the_transport_makes_the_charger_send_its_cem_five_seconds_later() {
+    // BCS goes over the J1939 transport (RTS/CTS): its TP.CM frames carry
+    // its PGN and are lost, so the message is. BCS every 250 ms, a 5 s watch.
+    let (o, rows) = run(&scenario(
+        "gbt27930",
+        60.0,
+        &fault("at_s = 30\nkind = \"charge_drop\"\nmessage = \"BCS\""),
+    ));
+    assert_eq!(
+        stop(&o),
+        ("aborted".into(), "cem(bcs)".into(), "charger".into())
+    );
+    let cem = first_phase(&rows, GBT_ERROR).unwrap();
+    assert!((34.75..=35.01).contains(&cem), "CEM at {cem} s");
+}
+
+#[test]
 fn a_station_that_never_answers_stalls_the_handshake_until_its_brm_timeout() {
     // The station's CHM never reaches the car, which waits; the station
     // hears no BHM (after 5 s it asks for the BRM anyway, CRM 0x00, as the

@@ -155,7 +155,9 @@ impl LinkSide {
 /// counts the faults of each kind it was given and notes a kind only when
 /// the first of them starts and when the last of them ends, so the
 /// conversations' `inject` (which notes what it is given) needs no end of its
-/// own.
+/// own. (CHAdeMO's `inject` also raises the station's malfunction flag in its
+/// state machine, which a second note does not lower: that fault lasts the
+/// stop.)
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::struct_excessive_bools)] // one flag per fault
 pub(crate) struct Faults {
