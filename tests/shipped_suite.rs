@@ -18,7 +18,9 @@ const SCENARIOS: &[(&str, usize)] = &[
     ("bus-bms-messages.toml", 8),
     ("bus-e2e.toml", 10),
     ("charge-10-80.toml", 4),
+    ("charge-chademo-faults.toml", 5),
     ("charge-cold.toml", 3),
+    ("charge-gbt-faults.toml", 7),
     ("hot-spot.toml", 2),
     ("internal-short.toml", 3),
     ("sensor-offsets.toml", 4),
@@ -55,6 +57,11 @@ const FAULT_KINDS: &[&str] = &[
     "e2e_counter",
     "e2e_crc",
     "bus_off",
+    "charge_mute",
+    "charge_drop",
+    "charge_ev_fault",
+    "charge_charger_fault",
+    "charge_insulation_fault",
 ];
 
 #[test]

@@ -176,10 +176,13 @@ pub struct FaultRecord {
 /// The hooks a scenario file asks for (its `[[fault]]`s and `[[expect]]`s),
 /// added by [`crate::Runner::new`] so that `run`, `bridge`, `suite` and the
 /// viewer all play them.
-pub(crate) fn from_scenario(scenario: &crate::Scenario) -> Vec<Box<dyn Hook>> {
+pub(crate) fn from_scenario(
+    scenario: &crate::Scenario,
+    link_faults: &crate::charge_link::LinkFaultInbox,
+) -> Vec<Box<dyn Hook>> {
     let mut hooks: Vec<Box<dyn Hook>> = Vec::new();
     // Faults first: an expectation sees the marks of the step's injections.
-    hooks.extend(crate::fault::hooks(scenario));
+    hooks.extend(crate::fault::hooks(scenario, link_faults));
     hooks.extend(crate::expect::hooks(scenario));
     hooks
 }

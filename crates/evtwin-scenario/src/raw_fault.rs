@@ -2,7 +2,55 @@
 //! turned into a [`crate::fault::FaultSpec`] by `fault::parse`. Every field is
 //! documented for users in `scenarios/README.md`.
 
+use std::fmt;
+
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// A `message` key: a name (`"BMS_Status"`, `"BCL"`, `"0x102"`) or a CAN
+/// identifier written as a number (`0x102`, CHAdeMO).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawMessage {
+    /// As a string.
+    Name(String),
+    /// As a number.
+    Id(i64),
+}
+
+impl RawMessage {
+    /// As written, for messages to people.
+    #[must_use]
+    pub fn shown(&self) -> String {
+        match self {
+            Self::Name(n) => n.clone(),
+            Self::Id(id) => format!("0x{id:X}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawMessage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawMessage;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a message name or a CAN identifier")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawMessage, E> {
+                Ok(RawMessage::Name(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawMessage, E> {
+                Ok(RawMessage::Id(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawMessage, E> {
+                i64::try_from(v)
+                    .map(RawMessage::Id)
+                    .map_err(|_| E::custom(format!("identifier {v} is too large")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// One `[[fault]]`: a trigger, what to inject (or which fault to clear), for
 /// how long.
@@ -28,8 +76,8 @@ pub struct RawFault {
     pub resistance_ohm: Option<f64>,
     pub factor: Option<f64>,
     pub sensor: Option<String>,
-    // Bus.
-    pub message: Option<String>,
+    // Bus, and the conversation (`message` a name or an identifier).
+    pub message: Option<RawMessage>,
     pub node: Option<String>,
     pub signal: Option<String>,
     pub value: Option<f64>,
@@ -38,4 +86,6 @@ pub struct RawFault {
     pub offset: Option<i64>,
     pub frames: Option<i64>,
     pub then: Option<String>,
+    // The charging conversation.
+    pub side: Option<String>,
 }

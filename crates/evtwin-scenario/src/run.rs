@@ -197,6 +197,7 @@ impl<W: Write> Runner<W> {
         let twin = Twin::new(config)?;
         let soc_start = twin.pack().soc();
         let signals = scenario.trace_signals.clone();
+        let link_faults = crate::charge_link::LinkFaultInbox::default();
         let mut trace = trace
             .map(|w| {
                 if scenario.faults.is_empty() {
@@ -227,9 +228,11 @@ impl<W: Write> Runner<W> {
             every_steps,
             sampled: true,
             events: Vec::new(),
-            hooks: crate::hook::from_scenario(scenario)
+            // The fault hook comes first and tells the charge link hook
+            // which conversation faults start and end, in the same step.
+            hooks: crate::hook::from_scenario(scenario, &link_faults)
                 .into_iter()
-                .chain(crate::charge_link::from_scenario(scenario))
+                .chain(crate::charge_link::from_scenario(scenario, &link_faults))
                 .collect(),
             marks: Vec::new(),
             traced_marks: 0,

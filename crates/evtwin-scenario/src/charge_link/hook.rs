@@ -14,7 +14,9 @@ use super::{Conversation, LinkRole, LinkSide, Protocol};
 use crate::hook::{Hook, Mark, MarkKind, StepInput};
 
 /// A fault in the conversation, driven through the library (tests): from
-/// `at_s` of virtual time on.
+/// `at_s` of virtual time on (once a conversation is open). To end one, or
+/// to start one at a time decided while running, use the hook's
+/// [`LinkFaultInbox`] ([`ChargeLinkHook::inbox`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinkFault {
     /// When it starts, s of virtual time.
@@ -24,12 +26,17 @@ pub struct LinkFault {
 }
 
 /// What a [`LinkFault`] does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkFaultKind {
     /// Every frame this side sends is lost (it stops answering).
     Mute(LinkSide),
     /// Frames with this identifier are lost.
     Drop(u32),
+    /// J1939 frames of this PGN are lost, whatever their priority and
+    /// addresses (GB/T: a message by its PGN, e.g.
+    /// [`evtwin_can::gbt::PGN_BCL`]); for a message sent over the transport
+    /// protocol, its connection-management frames (RTS, CTS, EOMA, abort).
+    DropPgn(u32),
     /// The car's BMS raises a battery fault (CHAdeMO: high battery
     /// temperature in 0x102 byte 4).
     EvBatteryFault,
@@ -44,6 +51,10 @@ impl LinkFaultKind {
         match self {
             Self::Mute(s) => format!("{} frames lost (it stops answering)", s.as_str()),
             Self::Drop(id) => format!("frames 0x{id:03X} lost"),
+            Self::DropPgn(pgn) => match evtwin_can::gbt::name(pgn) {
+                "?" => format!("frames of PGN 0x{pgn:04X} lost"),
+                name => format!("{name} frames lost"),
+            },
             Self::EvBatteryFault => "the car's BMS raises a battery fault".to_owned(),
             Self::ChargerMalfunction => "the station's power stage fails".to_owned(),
             Self::InsulationFault => "the insulation monitor finds a fault".to_owned(),
@@ -64,6 +75,38 @@ pub struct LinkRecord {
     pub keep_frames: bool,
 }
 
+/// A shared handle through which faults start and end in a
+/// [`ChargeLinkHook`] from outside it: the scenario's `[[fault]]`s (the fault
+/// hook decides when), a fault panel, a test. Clones share it; the hook
+/// applies what it holds at the start of its next step. A kind started
+/// twice is in force until it has been ended twice; a fault in force when no
+/// conversation is open is applied when the next one opens.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFaultInbox(Arc<Mutex<Vec<(LinkFaultKind, bool)>>>);
+
+impl LinkFaultInbox {
+    /// `fault` starts.
+    pub fn start(&self, fault: LinkFaultKind) {
+        self.push(fault, true);
+    }
+
+    /// `fault` ends (one start of it is undone).
+    pub fn end(&self, fault: LinkFaultKind) {
+        self.push(fault, false);
+    }
+
+    fn push(&self, fault: LinkFaultKind, start: bool) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((fault, start));
+    }
+
+    fn take(&self) -> Vec<(LinkFaultKind, bool)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
 /// How a [`ChargeLinkHook`] is built.
 #[derive(Debug, Clone, Default)]
 pub struct LinkOptions {
@@ -78,6 +121,9 @@ pub struct ChargeLinkHook {
     protocols: Vec<Protocol>,
     opts: LinkOptions,
     fault_next: usize,
+    inbox: LinkFaultInbox,
+    /// The faults in force and how many times each was started.
+    active: Vec<(LinkFaultKind, u32)>,
     conv: Option<(usize, Box<dyn Conversation>)>,
     done_legs: Vec<usize>,
     on_bus: bool,
@@ -111,6 +157,8 @@ impl ChargeLinkHook {
             protocols,
             opts,
             fault_next: 0,
+            inbox: LinkFaultInbox::default(),
+            active: Vec::new(),
             conv: None,
             done_legs: Vec::new(),
             on_bus: false,
@@ -123,6 +171,58 @@ impl ChargeLinkHook {
             step_us: 0,
             cells_v: Vec::new(),
             temps_c: Vec::new(),
+        }
+    }
+
+    /// The same hook, its faults started and ended through `inbox` (shared
+    /// with whoever decides them).
+    #[must_use]
+    pub fn with_inbox(mut self, inbox: LinkFaultInbox) -> Self {
+        self.inbox = inbox;
+        self
+    }
+
+    /// A handle to start and end faults while it runs.
+    #[must_use]
+    pub fn inbox(&self) -> LinkFaultInbox {
+        self.inbox.clone()
+    }
+
+    /// Starts or ends one fault: a kind goes into the conversation when its
+    /// first start comes and out when its last end does.
+    fn apply(&mut self, fault: LinkFaultKind, start: bool, now_us: u64) {
+        let k = self.active.iter().position(|(f, _)| *f == fault);
+        let flip = match (k, start) {
+            (Some(k), true) => {
+                self.active[k].1 += 1;
+                false
+            }
+            (None, true) => {
+                self.active.push((fault, 1));
+                true
+            }
+            (Some(k), false) => {
+                self.active[k].1 -= 1;
+                let last = self.active[k].1 == 0;
+                if last {
+                    self.active.remove(k);
+                }
+                last
+            }
+            // An end without a start: nothing in force to end.
+            (None, false) => false,
+        };
+        if flip && let Some((_, conv)) = self.conv.as_mut() {
+            conv.inject(fault, now_us);
+        }
+    }
+
+    /// The faults in force, into a conversation that just opened.
+    fn reapply(&mut self, now_us: u64) {
+        if let Some((_, conv)) = self.conv.as_mut() {
+            for (fault, _) in &self.active {
+                conv.inject(*fault, now_us);
+            }
         }
     }
 
@@ -155,16 +255,19 @@ impl ChargeLinkHook {
     }
 
     fn faults_due(&mut self, step: &mut StepInput<'_>) {
-        let Some((_, conv)) = self.conv.as_mut() else {
+        for (fault, start) in self.inbox.take() {
+            self.apply(fault, start, step.now_us);
+        }
+        if self.conv.is_none() {
             return;
-        };
-        while let Some(f) = self.opts.faults.get(self.fault_next) {
+        }
+        while let Some(f) = self.opts.faults.get(self.fault_next).copied() {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let at_us = (f.at_s.max(0.0) * 1e6).round() as u64;
             if at_us > step.now_us {
                 break;
             }
-            conv.inject(f.kind, step.now_us);
+            self.apply(f.kind, true, step.now_us);
             step.marks.push(Mark {
                 time_us: step.now_us,
                 name: "charge-link".to_owned(),
@@ -194,6 +297,7 @@ impl Hook for ChargeLinkHook {
         }
         if self.conv.is_none() && !self.done_legs.contains(&leg) {
             self.open(leg, role, step);
+            self.reapply(step.now_us);
         }
         self.faults_due(step);
         let Some((_, conv)) = self.conv.as_mut() else {
@@ -251,16 +355,20 @@ impl Hook for ChargeLinkHook {
 }
 
 /// The hook a scenario's charge legs ask for (none when no leg names a
-/// protocol), added by [`crate::Runner::new`].
-pub(crate) fn from_scenario(scenario: &crate::Scenario) -> Option<Box<dyn Hook>> {
+/// protocol), added by [`crate::Runner::new`]; the scenario's conversation
+/// faults reach it through `inbox` (the fault hook holds the other end).
+pub(crate) fn from_scenario(
+    scenario: &crate::Scenario,
+    inbox: &LinkFaultInbox,
+) -> Option<Box<dyn Hook>> {
     scenario
         .charge_protocols
         .iter()
         .any(|p| *p != Protocol::None)
         .then(|| {
-            Box::new(ChargeLinkHook::new(
-                scenario.charge_protocols.clone(),
-                LinkOptions::default(),
-            )) as Box<dyn Hook>
+            Box::new(
+                ChargeLinkHook::new(scenario.charge_protocols.clone(), LinkOptions::default())
+                    .with_inbox(inbox.clone()),
+            ) as Box<dyn Hook>
         })
 }

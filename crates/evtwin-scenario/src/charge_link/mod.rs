@@ -25,10 +25,11 @@ mod load;
 mod plant;
 
 pub(crate) use hook::from_scenario;
-pub use hook::{ChargeLinkHook, LinkFault, LinkFaultKind, LinkOptions, LinkRecord};
+pub use hook::{ChargeLinkHook, LinkFault, LinkFaultInbox, LinkFaultKind, LinkOptions, LinkRecord};
 pub(crate) use load::protocols;
 
 use evtwin_can::Frame;
+use evtwin_can::j1939::{J1939Id, PGN_TP_CM};
 use evtwin_sim::charger::ChargeLink;
 
 use plant::PlantView;
@@ -148,27 +149,49 @@ impl LinkSide {
 }
 
 /// The faults in force in a conversation.
+///
+/// Each kind is noted twice: once when it comes into force, once more when
+/// it goes out of force ([`Faults::note`] toggles). The [`ChargeLinkHook`]
+/// counts the faults of each kind it was given and notes a kind only when
+/// the first of them starts and when the last of them ends, so the
+/// conversations' `inject` (which notes what it is given) needs no end of its
+/// own. (CHAdeMO's `inject` also raises the station's malfunction flag in its
+/// state machine, which a second note does not lower: that fault lasts the
+/// stop.)
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::struct_excessive_bools)] // one flag per fault
 pub(crate) struct Faults {
     pub mute_ev: bool,
     pub mute_charger: bool,
+    /// CAN identifiers whose frames are lost.
     pub drop: Vec<u32>,
+    /// J1939 PGNs whose frames are lost (GB/T).
+    pub drop_pgn: Vec<u32>,
     pub ev_battery: bool,
     pub insulation: bool,
     pub malfunction: bool,
 }
 
+/// Puts `x` in `v`, or takes it out if it is there.
+fn toggle(v: &mut Vec<u32>, x: u32) {
+    if let Some(k) = v.iter().position(|y| *y == x) {
+        v.remove(k);
+    } else {
+        v.push(x);
+    }
+}
+
 impl Faults {
-    /// A fault from now on.
+    /// A fault comes into force, or (noted again) goes out of force.
     pub fn note(&mut self, fault: LinkFaultKind) {
         match fault {
-            LinkFaultKind::Mute(LinkSide::Ev) => self.mute_ev = true,
-            LinkFaultKind::Mute(LinkSide::Charger) => self.mute_charger = true,
-            LinkFaultKind::Drop(id) => self.drop.push(id),
-            LinkFaultKind::EvBatteryFault => self.ev_battery = true,
-            LinkFaultKind::ChargerMalfunction => self.malfunction = true,
-            LinkFaultKind::InsulationFault => self.insulation = true,
+            LinkFaultKind::Mute(LinkSide::Ev) => self.mute_ev = !self.mute_ev,
+            LinkFaultKind::Mute(LinkSide::Charger) => self.mute_charger = !self.mute_charger,
+            LinkFaultKind::Drop(id) => toggle(&mut self.drop, id),
+            LinkFaultKind::DropPgn(pgn) => toggle(&mut self.drop_pgn, pgn),
+            LinkFaultKind::EvBatteryFault => self.ev_battery = !self.ev_battery,
+            LinkFaultKind::ChargerMalfunction => self.malfunction = !self.malfunction,
+            LinkFaultKind::InsulationFault => self.insulation = !self.insulation,
         }
     }
 
@@ -178,8 +201,24 @@ impl Faults {
             LinkSide::Ev => self.mute_ev,
             LinkSide::Charger => self.mute_charger,
         };
-        muted || self.drop.contains(&frame.id().raw())
+        muted
+            || self.drop.contains(&frame.id().raw())
+            || (!self.drop_pgn.is_empty()
+                && j1939_pgn(frame).is_some_and(|p| self.drop_pgn.contains(&p)))
     }
+}
+
+/// The PGN a J1939 frame carries: its identifier's, or for a transport
+/// connection-management frame (TP.CM: RTS, CTS, EOMA, BAM, abort) the PGN of
+/// the message it transports (bytes 5..8). A TP.DT frame names none: losing
+/// a message's TP.CM frames loses the message. `None` for a standard frame.
+pub(crate) fn j1939_pgn(frame: &Frame) -> Option<u32> {
+    let id = J1939Id::from_can(frame.id())?;
+    let d = frame.data();
+    if id.pgn == PGN_TP_CM && d.len() >= 8 {
+        return Some(u32::from(d[5]) | u32::from(d[6]) << 8 | u32::from(d[7]) << 16);
+    }
+    Some(id.pgn)
 }
 
 /// One protocol's conversation: the sides the twin plays, the glue to the
@@ -221,7 +260,7 @@ pub(crate) trait Conversation: Send {
     fn poll_timeout(&self) -> Option<u64>;
     /// Writes the conversation's decisions into the twin's link.
     fn decide(&mut self, link: &mut ChargeLink, plant: &PlantView);
-    /// Starts a fault (library API, tests).
+    /// Starts a fault, or (given the same kind again) ends it: see [`Faults`].
     fn inject(&mut self, fault: LinkFaultKind, now_us: u64);
     /// Whether it sends each cell's voltage and temperature ([`Self::set_cells`]).
     fn wants_cells(&self) -> bool {

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use evtwin_can::busoff::Transition;
 
 use super::{Action, Ending, FaultSpec, Trigger};
+use crate::charge_link::LinkFaultInbox;
 use crate::event_match::EventMatcher;
 use crate::hook::{EndView, FaultRecord, Hook, Mark, MarkKind, StepInput, StepView, Verdicts};
 use crate::net::{BusFault, FaultId, Network};
@@ -35,6 +36,8 @@ pub(crate) struct FaultHook {
     specs: Vec<FaultSpec>,
     state: Vec<State>,
     seeded: bool,
+    /// Where the conversation's faults go (the charge link hook).
+    link: LinkFaultInbox,
 }
 
 fn secs(us: u64) -> f64 {
@@ -96,16 +99,18 @@ fn relocate(
 /// When an action done in this `before_step` takes effect: a plant fault at
 /// the start of the step; a bus fault at its end, because the frames due
 /// during the step were sent before it (encoded from the step before), so
-/// the first frames it can touch are those from the step's end on.
+/// the first frames it can touch are those from the step's end on; a fault in
+/// the conversation at the start of the step (the charge link hook, after
+/// this one, takes it before it runs the step's frames).
 fn effective_us(action: &Action, step: &StepInput<'_>) -> u64 {
     match action {
         Action::Bus(_) => step.now_us + step.step_us,
-        Action::Plant(_) | Action::Clear(_) => step.now_us,
+        Action::Plant(_) | Action::Link(_) | Action::Clear(_) => step.now_us,
     }
 }
 
 impl FaultHook {
-    pub(crate) fn new(scenario: &crate::Scenario) -> Self {
+    pub(crate) fn new(scenario: &crate::Scenario, link: LinkFaultInbox) -> Self {
         let specs = scenario.faults.clone();
         let state = specs
             .iter()
@@ -121,6 +126,7 @@ impl FaultHook {
             specs,
             state,
             seeded: false,
+            link,
         }
     }
 
@@ -149,6 +155,7 @@ impl FaultHook {
                     }
                 }
             }
+            Action::Link(fault) => self.link.start(*fault),
             Action::Clear(target) => {
                 let target = target.clone();
                 if let Some(t) = self.specs.iter().position(|s| s.name == target)
@@ -192,6 +199,7 @@ impl FaultHook {
                     net.clear_bus_fault(id, now_us);
                 }
             }
+            Action::Link(fault) => self.link.end(*fault),
             Action::Clear(_) => {}
         }
         step.marks.push(Mark {

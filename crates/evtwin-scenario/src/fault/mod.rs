@@ -1,15 +1,19 @@
 //! `[[fault]]`: faults injected into the plant or the bus at a time, at an
 //! odometer reading or on an event, for a duration, until an event, or until
 //! the end (or a later `clear`). Parsed and checked at load ([`parse`]);
-//! played by a [`crate::Hook`] ([`hook`]) that marks every injection.
+//! played by a [`crate::Hook`] ([`hook`]) that marks every injection. Faults
+//! of a charge stop's conversation (`charge_*`) are decided here and played
+//! by the charge link hook, which they reach through a [`LinkFaultInbox`].
 
 mod hook;
 mod parse;
 mod parse_bus;
+mod parse_link;
 mod parse_plant;
 
 use evtwin_sim::Injection;
 
+use crate::charge_link::{LinkFaultInbox, LinkFaultKind};
 use crate::event_match::EventSpec;
 use crate::net::BusFault;
 
@@ -46,6 +50,8 @@ pub enum Action {
     Plant(Injection),
     /// A fault on the bus (the network core).
     Bus(BusFault),
+    /// A fault in a charge stop's conversation (the charge link hook).
+    Link(LinkFaultKind),
     /// Ends the fault of this name.
     Clear(String),
 }
@@ -70,10 +76,14 @@ pub struct FaultSpec {
     pub bus_names: Option<(String, Option<String>)>,
 }
 
-/// The hook that plays `scenario`'s faults (none without `[[fault]]`).
-pub(crate) fn hooks(scenario: &crate::Scenario) -> Option<Box<dyn crate::Hook>> {
+/// The hook that plays `scenario`'s faults (none without `[[fault]]`); the
+/// conversation's go to `inbox`.
+pub(crate) fn hooks(
+    scenario: &crate::Scenario,
+    inbox: &LinkFaultInbox,
+) -> Option<Box<dyn crate::Hook>> {
     if scenario.faults.is_empty() {
         return None;
     }
-    Some(Box::new(hook::FaultHook::new(scenario)))
+    Some(Box::new(hook::FaultHook::new(scenario, inbox.clone())))
 }

@@ -4,18 +4,20 @@
 
 use evtwin_sim::Injection;
 
+use super::parse_link::LINK_KINDS;
 use super::{Action, Ending, FaultSpec, Trigger};
 use crate::Scenario;
 use crate::event_match::{EventSpec, Vocabulary};
 use crate::net::{Network, Role};
-use crate::raw_fault::RawFault;
+use crate::raw_fault::{RawFault, RawMessage};
 use crate::source::{FileError, Source, toml_path};
 
 /// The kinds a fault may have.
 pub(crate) const KINDS: &str = "cell_voltage_offset, cell_temp_offset, cell_temp_open, \
     current_offset, cell_heat, isolation, welded_contactors, internal_short, capacity_fade, \
     resistance_rise, stuck_sensor, coolant_pump_failure, heater_failure, drop, delay, \
-    stop_node, override, e2e_counter, e2e_crc, bus_off";
+    stop_node, override, e2e_counter, e2e_crc, bus_off, charge_mute, charge_drop, charge_ev_fault, \
+    charge_charger_fault, charge_insulation_fault";
 
 const BUS_KINDS: [&str; 7] = [
     "drop",
@@ -226,6 +228,9 @@ fn one(
                 let net = net.ok_or_else(|| at.err("kind", "no network to put a bus fault on"))?;
                 let (b, what) = super::parse_bus::bus(at.src, at.index, kind, f, net)?;
                 (Action::Bus(b), what)
+            } else if LINK_KINDS.contains(&kind.as_str()) {
+                let (l, what) = super::parse_link::link(at, kind, f, &scenario.charge_protocols)?;
+                (Action::Link(l), what)
             } else {
                 let (i, what) =
                     super::parse_plant::plant(at, kind, f, scenario.config.pack.series)?;
@@ -250,7 +255,10 @@ fn one(
     }
     super::parse_plant::check_unused(at, &kind, f)?;
     let bus_names = match &action {
-        Action::Bus(_) => f.message.clone().map(|m| (m, f.signal.clone())),
+        Action::Bus(_) => match &f.message {
+            Some(RawMessage::Name(m)) => Some((m.clone(), f.signal.clone())),
+            _ => None,
+        },
         _ => None,
     };
     Ok(FaultSpec {

@@ -5,7 +5,7 @@
 use super::parse::{At, err_at, simulated};
 use super::parse_plant::need;
 use crate::net::{BusFault, Disturb, Network, Role, Then};
-use crate::raw_fault::RawFault;
+use crate::raw_fault::{RawFault, RawMessage};
 use crate::source::{FileError, Source};
 
 fn mode_text(d: Disturb) -> String {
@@ -28,8 +28,15 @@ pub(super) fn bus(
 ) -> Result<(BusFault, String), FileError> {
     let err = |key: &str, m: String| err_at(src, index, key, m);
     let message = || -> Result<(usize, String), FileError> {
-        let Some(name) = f.message.as_deref() else {
-            return Err(err("", format!("a {kind} fault needs `message`")));
+        let name = match &f.message {
+            None => return Err(err("", format!("a {kind} fault needs `message`"))),
+            Some(RawMessage::Name(name)) => name.as_str(),
+            Some(RawMessage::Id(id)) => {
+                return Err(err(
+                    "message",
+                    format!("message = 0x{id:X}: give a message of the DBC by its name"),
+                ));
+            }
         };
         let Some((k, _)) = net.dbc().message_by_name(name) else {
             return Err(err(

@@ -19,12 +19,13 @@ pub(super) fn keys_of(kind: &str) -> &'static [&'static str] {
         "internal_short" => &["group", "resistance_ohm"],
         "capacity_fade" | "resistance_rise" => &["group", "factor"],
         "stuck_sensor" => &["sensor", "group"],
-        "drop" => &["message"],
+        "drop" | "charge_drop" => &["message"],
         "e2e_counter" => &["message", "mode", "value", "offset", "frames", "then"],
         "e2e_crc" => &["message", "mode", "value", "offset", "frames"],
         "delay" => &["message", "delay_ms"],
         "stop_node" | "bus_off" => &["node"],
         "override" => &["message", "signal", "value"],
+        "charge_mute" => &["side"],
         _ => &[],
     }
 }
@@ -50,6 +51,7 @@ pub(super) fn check_unused(at: &At<'_>, kind: &str, f: &RawFault) -> Result<(), 
         ("offset", f.offset.is_some()),
         ("frames", f.frames.is_some()),
         ("then", f.then.is_some()),
+        ("side", f.side.is_some()),
     ];
     for (key, present) in given {
         if present && !allowed.contains(&key) {
