@@ -239,6 +239,55 @@ fn a_peer_abort_ends_the_session_with_its_reason() {
     ));
 }
 
+#[test]
+fn a_refused_pgn_is_aborted_at_our_end_both_ways_and_accepted_again() {
+    let abort = |pgn: u32| {
+        let p = pgn.to_le_bytes();
+        our_cm(PEER, [0xFF, 2, 0xFF, 0xFF, 0xFF, p[0], p[1], p[2]])
+    };
+    let refused = |role| TpEvent::Aborted {
+        pgn: PGN,
+        peer: PEER,
+        role,
+        reason: AbortReason::ResourcesNeeded,
+        by_peer: false,
+    };
+    let mut t = tp(TpConfig::default());
+    t.refuse(PGN, true);
+    assert!(t.refuses(PGN) && !t.refuses(0x0600));
+    // as the receiver: the RTS is answered with an abort, no CTS
+    assert!(t.handle_frame(&rts(PEER, US, 20, PGN), 1000));
+    assert_eq!(frames(&mut t), vec![abort(PGN)]);
+    assert_eq!(events(&mut t), vec![refused(TpRole::Receiver)]);
+    assert_eq!(t.open_sessions(), 0);
+    // its packets, if the peer sends them anyway, belong to no session
+    t.handle_frame(&dt(PEER, US, 1, &payload(20)), 2000);
+    assert!(events(&mut t).is_empty());
+    assert_eq!(t.stats().unexpected, 1);
+    // another PGN is received as usual
+    t.handle_frame(&rts(PEER, US, 20, 0x0600), 3000);
+    assert_eq!(
+        frames(&mut t),
+        vec![our_cm(PEER, [17, 3, 1, 0xFF, 0xFF, 0, 6, 0])]
+    );
+    let mut t = tp(TpConfig::default());
+    t.refuse(PGN, true);
+    // as the sender: the RTS, then our abort at once; no session stays open
+    t.send(PGN, PEER, &payload(30), 0).unwrap();
+    assert_eq!(
+        frames(&mut t),
+        vec![our_cm(PEER, [16, 30, 0, 5, 0xFF, 0, 2, 0]), abort(PGN)]
+    );
+    assert_eq!(events(&mut t), vec![refused(TpRole::Sender)]);
+    assert_eq!((t.open_sessions(), t.poll_timeout()), (0, None));
+    assert_eq!(t.stats().aborts_sent, 1);
+    // accepted again
+    t.refuse(PGN, false);
+    t.send(PGN, PEER, &payload(30), 10).unwrap();
+    assert_eq!(frames(&mut t).len(), 1);
+    assert_eq!(t.open_sessions(), 1);
+}
+
 /// Runs `t` up to `at - 1` and asserts nothing happened, then at `at` and
 /// returns what it sent and told.
 fn fires_at(t: &mut Transport, at: u64) -> (Vec<Frame>, Vec<TpEvent>) {

@@ -40,10 +40,16 @@ pub struct GbtCharger {
     bro_ready: bool,
     bst_seen: bool,
     charging_since_us: u64,
+    /// When the recognition last began (a reconnect's restart).
+    recognition_since_us: u64,
     stop_reason: ChargerStop,
     cem: Vec<GbtTimeout>,
     alarm: Option<(u64, Alarm)>,
 }
+
+/// The vehicle repeats its BEM every 250 ms until it sees the charger's
+/// CRM: a BEM within one such period of a restart is the last attempt's.
+const BEM_PERIOD_US: u64 = 250_000;
 
 impl GbtCharger {
     /// A charger at address 0x56; [`Self::start`] begins the handshake.
@@ -61,6 +67,7 @@ impl GbtCharger {
             bro_ready: false,
             bst_seen: false,
             charging_since_us: 0,
+            recognition_since_us: 0,
             stop_reason: ChargerStop::BmsStopped,
             cem: Vec::new(),
             alarm: None,
@@ -191,6 +198,14 @@ impl GbtCharger {
         self.link.events.pop_front()
     }
 
+    /// Refuses (`on`) or accepts again the transport's connections for
+    /// messages of `pgn` ([`crate::j1939::Transport::refuse`]: a fault, or a
+    /// node short of resources); the aborts show as
+    /// [`GbtEvent::TransportAborted`].
+    pub fn refuse_transport(&mut self, pgn: u32, on: bool) {
+        self.link.tp.refuse(pgn, on);
+    }
+
     fn malformed(&mut self, e: GbtError) {
         self.link.malformed += 1;
         self.link.events.push_back(GbtEvent::Malformed(e));
@@ -283,6 +298,12 @@ impl GbtCharger {
                     self.alarm = Some((now_us + CSD_LINGER_US, Alarm::Done));
                 }
             },
+            // A BEM the vehicle sent before it saw our restart's CRM is no
+            // new error.
+            PGN_BEM
+                if phase == Phase::Recognition
+                    && now_us < self.recognition_since_us + BEM_PERIOD_US
+                    && self.link.reconnects > 0 => {}
             PGN_BEM if !matches!(phase, Phase::GaveUp | Phase::Done | Phase::Error) => {
                 match GbtTimeout::decode(d, true) {
                     Err(e) => self.malformed(e),
@@ -354,6 +375,7 @@ impl GbtCharger {
         self.bst_seen = false;
         self.cem.clear();
         self.link.watch.clear();
+        self.recognition_since_us = now_us;
         self.link.set_phase(Phase::Recognition);
         self.link.schedule(now_us, &[(PGN_CRM, 250_000)]);
         self.link.expect(GbtTimeout::Brm, now_us + TIMEOUT_US);

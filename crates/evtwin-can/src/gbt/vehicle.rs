@@ -155,6 +155,14 @@ impl GbtVehicle {
         self.link.events.pop_front()
     }
 
+    /// Refuses (`on`) or accepts again the transport's connections for
+    /// messages of `pgn` ([`crate::j1939::Transport::refuse`]: a fault, or a
+    /// node short of resources); the aborts show as
+    /// [`GbtEvent::TransportAborted`].
+    pub fn refuse_transport(&mut self, pgn: u32, on: bool) {
+        self.link.tp.refuse(pgn, on);
+    }
+
     fn malformed(&mut self, e: GbtError) {
         self.link.malformed += 1;
         self.link.events.push_back(GbtEvent::Malformed(e));

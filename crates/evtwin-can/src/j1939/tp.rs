@@ -214,6 +214,8 @@ pub struct Transport {
     pub(super) out: VecDeque<Frame>,
     pub(super) events: VecDeque<TpEvent>,
     pub(super) stats: TpStats,
+    /// PGNs whose RTS/CTS connections this node aborts ([`Transport::refuse`]).
+    pub(super) refused: Vec<u32>,
 }
 
 impl Transport {
@@ -231,7 +233,41 @@ impl Transport {
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: TpStats::default(),
+            refused: Vec::new(),
         }
+    }
+
+    /// Refuses (`on`) or accepts again the RTS/CTS connections of `pgn`
+    /// (fault injection, or a node short of resources): as the receiver it
+    /// answers the RTS with an abort instead of a CTS; as the sender it
+    /// aborts its own connection right after the RTS. Both with reason 2
+    /// (resources needed), counted in [`TpStats::aborts_sent`] and reported
+    /// as [`TpEvent::Aborted`] (`by_peer: false`). BAM is not affected.
+    pub fn refuse(&mut self, pgn: u32, on: bool) {
+        self.refused.retain(|p| *p != pgn);
+        if on {
+            self.refused.push(pgn);
+        }
+    }
+
+    /// Whether the connections of `pgn` are refused.
+    #[must_use]
+    pub fn refuses(&self, pgn: u32) -> bool {
+        self.refused.contains(&pgn)
+    }
+
+    /// Aborts a connection of `pgn` with `peer` at our end, as
+    /// [`Self::refuse`] says.
+    pub(super) fn refused_abort(&mut self, peer: u8, pgn: u32, role: TpRole) {
+        let reason = AbortReason::ResourcesNeeded;
+        self.push_cm(peer, Cm::Abort { reason, pgn });
+        self.events.push_back(TpEvent::Aborted {
+            pgn,
+            peer,
+            role,
+            reason,
+            by_peer: false,
+        });
     }
 
     /// Its local address.

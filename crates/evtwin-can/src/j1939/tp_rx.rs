@@ -102,6 +102,10 @@ impl Transport {
             );
             return;
         }
+        if self.refuses(pgn) {
+            self.refused_abort(sa, pgn, TpRole::Receiver);
+            return;
+        }
         if let Some(i) = self.rx_index(sa, false, None) {
             let old = self.rx.remove(i);
             self.events.push_back(TpEvent::Aborted {

@@ -68,6 +68,10 @@ impl Transport {
                     pgn,
                 },
             );
+            if self.refuses(pgn) {
+                self.refused_abort(da, pgn, TpRole::Sender);
+                return Ok(());
+            }
             TxState::WaitCts {
                 deadline_us: now_us + T3_US,
             }
