@@ -20,7 +20,7 @@ const SCENARIOS: &[(&str, usize)] = &[
     ("charge-10-80.toml", 4),
     ("charge-chademo-faults.toml", 5),
     ("charge-cold.toml", 3),
-    ("charge-gbt-faults.toml", 7),
+    ("charge-gbt-faults.toml", 9),
     ("hot-spot.toml", 2),
     ("internal-short.toml", 3),
     ("sensor-offsets.toml", 4),

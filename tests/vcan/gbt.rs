@@ -166,8 +166,9 @@ fn full_session(out: &Path) {
         );
     }
     // The sequence, each message's first frame: CHM → BHM → CRM 0x00 → BRM
-    // (TP) → CRM 0xAA → BCP (TP) → CML → BRO 0xAA → CRO 0xAA → BCL → CCS →
-    // BST → CST → BSD → CSD.
+    // (TP) → CRM 0xAA → BCP (TP) → CML → BRO 0xAA → CRO 0xAA → BCL (the car)
+    // and CCS (the station), each starting on CRO 0xAA → BST → CST → BSD →
+    // CSD.
     let first = |pgn, sa, pick: &dyn Fn(&Rec) -> bool| {
         frames(&cap, pgn, sa)
             .into_iter()
@@ -187,12 +188,13 @@ fn full_session(out: &Path) {
         ("BRO 0xAA", first(0x0900, BMS, &|r| r.data[0] == 0xAA)),
         ("CRO 0xAA", first(0x0A00, CHARGER, &|r| r.data[0] == 0xAA)),
         ("BCL", first(0x1000, BMS, &any)),
-        ("CCS", first(0x1200, CHARGER, &any)),
         ("BST", first(0x1900, BMS, &any)),
         ("CST", first(0x1A00, CHARGER, &any)),
         ("BSD", first(0x1C00, BMS, &any)),
         ("CSD", first(0x1D00, CHARGER, &any)),
     ];
+    let ccs = first(0x1200, CHARGER, &any);
+    assert!(seq[8].1 <= ccs && ccs <= seq[10].1, "CCS at {ccs} µs");
     for w in seq.windows(2) {
         assert!(
             w[0].1 <= w[1].1,

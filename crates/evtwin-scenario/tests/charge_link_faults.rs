@@ -1,7 +1,8 @@
 //! Faults in a charge stop's conversation written as scenario `[[fault]]`s
 //! (no library hook): a dropped GB/T BCL, a muted side during the handshake,
-//! a station fault (GB/T CST, CHAdeMO flag), a car's battery fault, a short
-//! mute the protocol rides out; the report and the marks show them.
+//! a station fault (GB/T CST, CHAdeMO flag), a car's battery fault, a GB/T
+//! transport connection aborted, a short mute the protocol rides out; the
+//! report and the marks show them.
 
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -97,6 +98,7 @@ fn first_phase(rows: &[(f64, f64)], code: f64) -> Option<f64> {
 
 /// GB/T's phase codes in `charge.protocol_phase` (the charger's view: its
 /// phase in the order of `evtwin_can::gbt::Phase`, plus 1).
+const GBT_RECOGNITION: f64 = 3.0;
 const GBT_PARAMETERS: f64 = 4.0;
 const GBT_CHARGING: f64 = 5.0;
 const GBT_STOPPING: f64 = 6.0;
@@ -120,16 +122,21 @@ fn a_dropped_bcl_makes_the_charger_send_its_cem_one_second_later() {
     assert_eq!(m.text, "x: GB/T BCL frames are lost (PGN 0x1000)");
     let f = &o.verdicts.faults[0];
     assert_eq!((f.kind.as_str(), f.start_s), ("charge_drop", Some(30.0)));
-    // Charging until then; BCL comes every 50 ms, so the last one delivered
-    // left in [29.95, 30) s; the charger's BCL watch is 1 s: its CEM (its
-    // error phase) comes 1 s after.
-    assert_eq!(
-        first_phase(&rows, GBT_CHARGING).map(|t| t < 6.0),
-        Some(true)
+    // Charging from 17 s (the 5 s plug-in, then the station's 10 s
+    // insulation test and 2 s precharge before its CRO 0xAA); BCL comes
+    // every 50 ms, so the last one delivered left in [29.95, 30) s; the
+    // charger's BCL watch is 1 s: its CEM (its error phase) comes 1 s after.
+    let charging = first_phase(&rows, GBT_CHARGING).unwrap();
+    assert!(
+        (16.99..=17.05).contains(&charging),
+        "charging at {charging} s"
     );
     let cem = first_phase(&rows, GBT_ERROR).unwrap();
     assert!((30.95..=31.01).contains(&cem), "CEM at {cem} s");
     assert!(rows.iter().all(|(t, p)| *t >= cem || *p <= GBT_CHARGING));
+    // The BCL stays lost: three reconnects meet the same silence.
+    let p = o.summary.charge_stops[0].protocol.as_ref().unwrap();
+    assert_eq!((p.reconnects, p.last_phase.as_str()), (3, "gave_up"));
 }
 
 #[test]
@@ -167,8 +174,10 @@ fn a_station_that_never_answers_stalls_the_handshake_until_its_brm_timeout() {
     let c = &o.summary.charge_stops[0];
     assert_eq!(c.energy_dc_kwh, 0.0);
     assert!(first_phase(&rows, GBT_PARAMETERS).is_none());
-    // Plug-in 5 s, the 5 s BHM wait, the 5 s BRM wait.
-    assert!((c.duration_s - 15.0).abs() < 0.1, "{}", c.duration_s);
+    // Plug-in 5 s, the 5 s BHM wait, the 5 s BRM wait, then three
+    // reconnects, each the 1 s restart delay and another 5 s BRM wait.
+    assert!((c.duration_s - 33.0).abs() < 0.1, "{}", c.duration_s);
+    assert_eq!(c.protocol.as_ref().unwrap().reconnects, 3);
 }
 
 #[test]
@@ -219,7 +228,13 @@ fn a_gbt_station_fault_ends_the_stop_with_its_cst() {
             "charger".into()
         )
     );
-    let t = first_phase(&rows, GBT_STOPPING).unwrap();
+    // The CST, the car's BST and the statistics follow each other at one
+    // instant: the stopping phase (or the next) from the fault's step.
+    let t = rows
+        .iter()
+        .find(|(_, p)| (GBT_STOPPING..GBT_ERROR).contains(p))
+        .map(|(t, _)| *t)
+        .unwrap();
     assert!((30.0..=30.05).contains(&t), "CST at {t} s");
     assert!(first_phase(&rows, GBT_ERROR).is_none(), "no timeout");
 }
@@ -297,19 +312,91 @@ fn a_cleared_drop_delivers_again() {
 #[test]
 fn overlapping_mutes_of_one_side_last_until_the_last_ends() {
     // 30.0–30.6 and 30.5–31.1: 1.1 s of silence together, past the car's
-    // 1 s CCS watch (the first one's end must not unmute the second).
+    // 1 s CCS watch (the first one's end must not unmute the second): its
+    // BEM(ccs), then one reconnect that succeeds (the station speaks
+    // again), and the stop reaches its target.
     let faults = "[[fault]]\nat_s = 30\nkind = \"charge_mute\"\nside = \"charger\"\nduration_s = 0.6\n\
                   [[fault]]\nat_s = 30.5\nkind = \"charge_mute\"\nside = \"charger\"\nduration_s = 0.6\n";
     let (o, rows) = run(&scenario("gbt27930", 35.0, faults));
-    assert_eq!(stop(&o), ("aborted".into(), "bem(ccs)".into(), "ev".into()));
-    assert!(first_phase(&rows, GBT_ERROR).is_some());
-    // Each alone is ridden out.
-    let (o, _) = run(&scenario(
+    let error = first_phase(&rows, GBT_ERROR).unwrap();
+    assert!((30.95..=31.01).contains(&error), "BEM at {error} s");
+    assert_eq!(stop(&o).0, "target_soc");
+    let reconnects = |o: &RunOutput| {
+        o.summary.charge_stops[0]
+            .protocol
+            .as_ref()
+            .unwrap()
+            .reconnects
+    };
+    assert_eq!(reconnects(&o), 1);
+    // Each alone is ridden out without a reconnect.
+    let (o, rows) = run(&scenario(
         "gbt27930",
         35.0,
         "[[fault]]\nat_s = 30\nkind = \"charge_mute\"\nside = \"charger\"\nduration_s = 0.6\n",
     ));
     assert_eq!(stop(&o).0, "target_soc");
+    assert_eq!(reconnects(&o), 0);
+    assert!(first_phase(&rows, GBT_ERROR).is_none());
+}
+
+#[test]
+fn a_station_that_aborts_the_bcp_transfer_times_out_waiting_for_it() {
+    // The station answers every RTS of BCP with TP.Conn_Abort (reason 2)
+    // instead of a CTS: BCP never arrives, so no CML either. Both 5 s waits
+    // run out at the same instant (the car's for CML, the station's for
+    // BCP, both from the CRM 0xAA); the car's BEM(cml) is the first error.
+    // Each of the three reconnects meets the same abort.
+    let (o, rows) = run(&scenario(
+        "gbt27930",
+        60.0,
+        &fault("on = \"charge_start\"\nkind = \"charge_tp_abort\"\nmessage = \"BCP\""),
+    ));
+    assert_eq!(stop(&o), ("aborted".into(), "bem(cml)".into(), "ev".into()));
+    let c = &o.summary.charge_stops[0];
+    let p = c.protocol.as_ref().unwrap();
+    assert_eq!((p.reconnects, p.last_phase.as_str()), (3, "gave_up"));
+    assert_eq!(c.energy_dc_kwh, 0.0);
+    assert!(first_phase(&rows, GBT_CHARGING).is_none());
+    // The station never gets past its recognition (the parameters phase
+    // begins with BCP): it begins at the plug-in's end, its error 5 s
+    // later, then three reconnects (1 s restart, 5 s wait) end the stop.
+    let rec = first_phase(&rows, GBT_RECOGNITION).unwrap();
+    let error = first_phase(&rows, GBT_ERROR).unwrap();
+    assert!((5.0..=5.02).contains(&rec), "recognition at {rec} s");
+    assert!((4.99..=5.02).contains(&(error - rec)), "{rec} -> {error}");
+    assert!(first_phase(&rows, GBT_PARAMETERS).is_none());
+    assert!((c.duration_s - 28.0).abs() < 0.1, "{}", c.duration_s);
+    assert_eq!(
+        o.marks[0].text,
+        "x: GB/T BCP's transport connections are aborted (reason 2, resources needed)"
+    );
+}
+
+#[test]
+fn a_transport_abort_of_bcs_gives_cem_bcs_unless_it_ends_in_time() {
+    let (o, rows) = run(&scenario(
+        "gbt27930",
+        60.0,
+        &fault("at_s = 30\nkind = \"charge_tp_abort\"\nmessage = \"BCS\""),
+    ));
+    assert_eq!(
+        stop(&o),
+        ("aborted".into(), "cem(bcs)".into(), "charger".into())
+    );
+    let cem = first_phase(&rows, GBT_ERROR).unwrap();
+    assert!((34.75..=35.01).contains(&cem), "CEM at {cem} s");
+    // 2 s of aborts, then the next BCS gets through: ridden out.
+    let (o, rows) = run(&scenario(
+        "gbt27930",
+        35.0,
+        &fault("at_s = 30\nkind = \"charge_tp_abort\"\nmessage = \"BCS\"\nduration_s = 2"),
+    ));
+    assert_eq!(
+        stop(&o),
+        ("target_soc".into(), "bst(soc_reached)".into(), "ev".into())
+    );
+    assert!(first_phase(&rows, GBT_ERROR).is_none());
 }
 
 #[test]
@@ -504,4 +591,28 @@ fn conversation_faults_are_checked_at_load() {
     );
     let text = scenario("chademo", 40.0, &fault("at_s = 1\nkind = \"charge_mute\""));
     assert!(load_error(&text).ends_with("a charge_mute fault needs `side`"));
+    // A transport abort: GB/T only, of a message sent over the transport.
+    let text = scenario(
+        "gbt27930",
+        40.0,
+        &fault("at_s = 1\nkind = \"charge_tp_abort\"\nmessage = \"BCL\""),
+    );
+    assert_eq!(
+        load_error(&text),
+        format!(
+            "{}:11: `BCL` is not a GB/T 27930 message sent over the transport (BRM, BCP, BCS, \
+             BMV, BMT)",
+            line(&text) + 2
+        )
+    );
+    let text = scenario(
+        "chademo",
+        40.0,
+        &fault("at_s = 1\nkind = \"charge_tp_abort\"\nmessage = \"BCP\""),
+    );
+    assert!(
+        load_error(&text).contains("8: a charge_tp_abort fault acts on GB/T 27930's transport"),
+        "{}",
+        load_error(&text)
+    );
 }

@@ -24,7 +24,12 @@ fn gbt(until_pct: f64) -> Scenario {
 
 /// The same, with the stop's time limit.
 fn gbt_for(until_pct: f64, max_min: u32) -> Scenario {
-    common::scenario(&format!(
+    common::scenario(&gbt_text(until_pct, max_min))
+}
+
+/// The text of [`gbt_for`]'s scenario.
+fn gbt_text(until_pct: f64, max_min: u32) -> String {
+    format!(
         r#"
 [scenario]
 name = "gbt test"
@@ -45,7 +50,7 @@ max_current_a = 250
 plug_in_s = 5
 unplug_s = 5
 "#
-    ))
+    )
 }
 
 /// Runs with an explicit hook (faults, a record) instead of the scenario's own.
@@ -321,4 +326,29 @@ fn a_frozen_station_makes_the_car_send_bem_reconnect_three_times_and_give_up() {
         "{}",
         c.duration_s
     );
+}
+
+#[test]
+fn a_car_that_aborts_its_own_bcp_transfers_times_out_with_a_real_station() {
+    // The twin plays the car alone: its transport aborts each BCP
+    // connection right after the RTS (reason 2). The station (another twin,
+    // no fault) never gets BCP, so sends no CML: both 5 s waits (the car's
+    // for CML, the station's for BCP) run out in the same instant, and the
+    // car's BEM(cml) is the first error both see; three reconnects meet the
+    // same aborts, then both give up.
+    let fault = "[[fault]]\nname = \"abort-bcp\"\non = \"charge_start\"\n\
+                 kind = \"charge_tp_abort\"\nmessage = \"BCP\"\n";
+    let car = common::scenario(&format!("{}{fault}", gbt_text(60.0, 5)));
+    let (car, station, _) = common::two_twins_apart(&car, &gbt_for(60.0, 5), |_| false);
+    let (c, st) = (&car.charge_stops[0], &station.charge_stops[0]);
+    let (pc, ps) = (c.protocol.as_ref().unwrap(), st.protocol.as_ref().unwrap());
+    assert_eq!(pc.stop_reason.as_deref(), Some("bem(cml)"), "{pc:?}");
+    assert_eq!(ps.stop_reason.as_deref(), Some("bem(cml)"), "{ps:?}");
+    assert_eq!(
+        (pc.stopped_by.as_deref(), ps.stopped_by.as_deref()),
+        (Some("ev"), Some("ev"))
+    );
+    assert_eq!((pc.reconnects, ps.reconnects), (3, 3));
+    assert_eq!(ps.last_phase, "gave_up");
+    assert_eq!((c.energy_dc_kwh, st.energy_dc_kwh), (0.0, 0.0));
 }

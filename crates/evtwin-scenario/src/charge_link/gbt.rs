@@ -219,6 +219,14 @@ impl GbtLink {
                     };
                     self.first_error = Some(GbtStop::Timeout(from, codes.clone()));
                 }
+                // A real station's CST while the car charges, whatever its
+                // reason (a station answering a BST it never got says "BMS
+                // stopped"): the station stopped.
+                GbtEvent::StoppedByCharger(r)
+                    if self.stop.is_none() && self.c.is_none() && side == LinkSide::Ev =>
+                {
+                    self.stopping(GbtStop::Charger(*r), side, t_s);
+                }
                 GbtEvent::Phase(GbtPhase::GaveUp) if self.stop.is_none() => {
                     let s = self
                         .first_error
@@ -256,12 +264,24 @@ impl GbtLink {
     /// once the stop is decided).
     fn ended(&self) -> bool {
         let over = |p| matches!(p, GbtPhase::Done | GbtPhase::GaveUp);
+        let given_up = matches!(self.stop, Some(GbtStop::Unfinished(..)));
         let v = self
             .v
             .as_ref()
-            .is_none_or(|v| over(v.phase()) || v.phase() == GbtPhase::Idle);
+            .is_none_or(|v| over(v.phase()) || v.phase() == GbtPhase::Idle || given_up);
         let c = self.c.as_ref().is_none_or(|c| over(c.phase()));
         self.stop.is_some() && v && c
+    }
+
+    /// A transport fault: the receiving side (the station: every GB/T
+    /// message over the transport is the car's) refuses the connections
+    /// when the twin plays it, else the car aborts its own.
+    fn refuse_transport(&mut self, pgn: u32, on: bool) {
+        if let Some(c) = self.c.as_mut() {
+            c.refuse_transport(pgn, on);
+        } else if let Some(v) = self.v.as_mut() {
+            v.refuse_transport(pgn, on);
+        }
     }
 
     /// Which side sent a frame on the bus, by its source and destination
@@ -295,6 +315,9 @@ impl Conversation for GbtLink {
                 });
                 c.start(p.now_us);
                 self.c = Some(c);
+            }
+            for pgn in self.faults.tp_abort.clone() {
+                self.refuse_transport(pgn, true);
             }
         }
         if !self.opened {
@@ -456,14 +479,30 @@ impl Conversation for GbtLink {
                 return;
             }
         };
-        // A car never called by a real station: the scenario's limit ends
-        // the stop without a conversation.
+        // The car alone (a real station): the scenario's limit ends a stop
+        // the station never called (no CHM) or never brought to charging
+        // (the car's BST only goes while it charges); every side the twin
+        // plays over without a stop named (a station that ended the session
+        // its own way): the stop ends too.
         if self.stop.is_none()
             && self.c.is_none()
-            && ph == GbtPhase::Idle
+            && !matches!(
+                ph,
+                GbtPhase::Charging | GbtPhase::Stopping | GbtPhase::Statistics
+            )
             && let Some(w) = p.wanted
         {
-            self.stop = Some(GbtStop::NoStation(w));
+            self.stop = Some(GbtStop::Unfinished(w, ph));
+        }
+        let over = |p| matches!(p, GbtPhase::Done | GbtPhase::GaveUp);
+        if self.stop.is_none()
+            && self.v.as_ref().is_none_or(|v| over(v.phase()))
+            && self.c.as_ref().is_none_or(|c| over(c.phase()))
+        {
+            self.stop = Some(GbtStop::Unfinished(
+                p.wanted.unwrap_or(ChargeEnd::Aborted),
+                ph,
+            ));
         }
         let ended = self.ended();
         link.setup = if ended { Phase::Done } else { setup(ph) };
@@ -500,5 +539,9 @@ impl Conversation for GbtLink {
 
     fn inject(&mut self, fault: LinkFaultKind, _now_us: u64) {
         self.faults.note(fault);
+        if let LinkFaultKind::TpAbort(pgn) = fault {
+            let on = self.faults.tp_abort.contains(&pgn);
+            self.refuse_transport(pgn, on);
+        }
     }
 }

@@ -30,9 +30,10 @@ pub(crate) enum GbtStop {
     /// A timeout: BEM (sent by the vehicle) or CEM (by the charger); as a
     /// stop, the first error of a session whose reconnects were given up.
     Timeout(LinkSide, Vec<GbtTimeout>),
-    /// The twin plays the car and no station called it (no CHM) before
-    /// the scenario's end for the stop.
-    NoStation(ChargeEnd),
+    /// The twin plays the car and the scenario's end for the stop came
+    /// while the station had not brought the session to charging (no CHM
+    /// at all: `Idle`), or the sides ended without a stop being named.
+    Unfinished(ChargeEnd, GbtPhase),
 }
 
 impl GbtStop {
@@ -54,7 +55,7 @@ impl GbtStop {
     /// Who stopped.
     pub fn by(&self) -> LinkSide {
         match self {
-            Self::Vehicle(_) | Self::NoStation(_) => LinkSide::Ev,
+            Self::Vehicle(_) | Self::Unfinished(..) => LinkSide::Ev,
             Self::Charger(_) => LinkSide::Charger,
             Self::Timeout(s, _) => *s,
         }
@@ -72,7 +73,8 @@ impl GbtStop {
                 let msg = if *s == LinkSide::Ev { "bem" } else { "cem" };
                 format!("{msg}({})", codes.join(","))
             }
-            Self::NoStation(_) => "no_station".to_owned(),
+            Self::Unfinished(_, GbtPhase::Idle) => "no_station".to_owned(),
+            Self::Unfinished(_, ph) => format!("unfinished({})", snake(&format!("{ph:?}"))),
         }
     }
 
@@ -85,7 +87,7 @@ impl GbtStop {
                 | VehicleStop::CellVoltageReached,
             ) => wanted.unwrap_or(ChargeEnd::TargetSoc),
             Self::Charger(ChargerStop::ConditionsReached) => wanted.unwrap_or(ChargeEnd::Duration),
-            Self::NoStation(end) => *end,
+            Self::Unfinished(end, _) => *end,
             _ => ChargeEnd::Aborted,
         }
     }

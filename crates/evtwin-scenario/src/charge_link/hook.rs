@@ -37,6 +37,11 @@ pub enum LinkFaultKind {
     /// [`evtwin_can::gbt::PGN_BCL`]); for a message sent over the transport
     /// protocol, its connection-management frames (RTS, CTS, EOMA, abort).
     DropPgn(u32),
+    /// GB/T: the transport's connections for this PGN (a message of more
+    /// than 8 bytes: BRM, BCP, BCS, BMV, BMT) are aborted (reason 2,
+    /// resources needed) by the station when the twin plays it, else by the
+    /// car right after its RTS; the message never arrives.
+    TpAbort(u32),
     /// The car's BMS raises a battery fault (CHAdeMO: high battery
     /// temperature in 0x102 byte 4).
     EvBatteryFault,
@@ -55,6 +60,10 @@ impl LinkFaultKind {
                 "?" => format!("frames of PGN 0x{pgn:04X} lost"),
                 name => format!("{name} frames lost"),
             },
+            Self::TpAbort(pgn) => format!(
+                "transport connections for {} aborted",
+                evtwin_can::gbt::name(pgn)
+            ),
             Self::EvBatteryFault => "the car's BMS raises a battery fault".to_owned(),
             Self::ChargerMalfunction => "the station's power stage fails".to_owned(),
             Self::InsulationFault => "the insulation monitor finds a fault".to_owned(),

@@ -167,6 +167,8 @@ pub(crate) struct Faults {
     pub drop: Vec<u32>,
     /// J1939 PGNs whose frames are lost (GB/T).
     pub drop_pgn: Vec<u32>,
+    /// J1939 PGNs whose transport connections are aborted (GB/T).
+    pub tp_abort: Vec<u32>,
     pub ev_battery: bool,
     pub insulation: bool,
     pub malfunction: bool,
@@ -189,6 +191,7 @@ impl Faults {
             LinkFaultKind::Mute(LinkSide::Charger) => self.mute_charger = !self.mute_charger,
             LinkFaultKind::Drop(id) => toggle(&mut self.drop, id),
             LinkFaultKind::DropPgn(pgn) => toggle(&mut self.drop_pgn, pgn),
+            LinkFaultKind::TpAbort(pgn) => toggle(&mut self.tp_abort, pgn),
             LinkFaultKind::EvBatteryFault => self.ev_battery = !self.ev_battery,
             LinkFaultKind::ChargerMalfunction => self.malfunction = !self.malfunction,
             LinkFaultKind::InsulationFault => self.insulation = !self.insulation,

@@ -16,8 +16,8 @@ use crate::source::{FileError, Source, toml_path};
 pub(crate) const KINDS: &str = "cell_voltage_offset, cell_temp_offset, cell_temp_open, \
     current_offset, cell_heat, isolation, welded_contactors, internal_short, capacity_fade, \
     resistance_rise, stuck_sensor, coolant_pump_failure, heater_failure, drop, delay, \
-    stop_node, override, e2e_counter, e2e_crc, bus_off, charge_mute, charge_drop, charge_ev_fault, \
-    charge_charger_fault, charge_insulation_fault";
+    stop_node, override, e2e_counter, e2e_crc, bus_off, charge_mute, charge_drop, charge_tp_abort, \
+    charge_ev_fault, charge_charger_fault, charge_insulation_fault";
 
 const BUS_KINDS: [&str; 7] = [
     "drop",

@@ -12,9 +12,10 @@ use crate::raw_fault::{RawFault, RawMessage};
 use crate::source::FileError;
 
 /// The conversation's kinds.
-pub(super) const LINK_KINDS: [&str; 5] = [
+pub(super) const LINK_KINDS: [&str; 6] = [
     "charge_mute",
     "charge_drop",
+    "charge_tp_abort",
     "charge_ev_fault",
     "charge_charger_fault",
     "charge_insulation_fault",
@@ -43,6 +44,16 @@ const GBT_MESSAGES: [u32; 21] = [
     gbt::PGN_CSD,
     gbt::PGN_BEM,
     gbt::PGN_CEM,
+];
+
+/// The GB/T 27930 messages sent over the J1939 transport (more than 8
+/// bytes), which a `charge_tp_abort` may name.
+const GBT_TP_MESSAGES: [u32; 5] = [
+    gbt::PGN_BRM,
+    gbt::PGN_BCP,
+    gbt::PGN_BCS,
+    gbt::PGN_BMV,
+    gbt::PGN_BMT,
 ];
 
 /// The CHAdeMO identifiers a `charge_drop` may name (the car's, then the
@@ -85,6 +96,10 @@ pub(super) fn link(
         "charge_drop" => {
             let m = need(at, "message", kind, f.message.as_ref())?;
             dropped(at, m, has(Protocol::Gbt27930), has(Protocol::Chademo))?
+        }
+        "charge_tp_abort" => {
+            let m = need(at, "message", kind, f.message.as_ref())?;
+            tp_aborted(at, m, has(Protocol::Gbt27930))?
         }
         "charge_ev_fault" => (
             LinkFaultKind::EvBatteryFault,
@@ -152,6 +167,42 @@ fn dropped(
             "`{}` is not a message of the route's charging protocols ({})",
             m.shown(),
             choices.join("; ")
+        ),
+    ))
+}
+
+/// A `charge_tp_abort`'s message: a GB/T message sent over the transport.
+fn tp_aborted(
+    at: &At<'_>,
+    m: &RawMessage,
+    gbt_leg: bool,
+) -> Result<(LinkFaultKind, String), FileError> {
+    if !gbt_leg {
+        return Err(at.err(
+            "kind",
+            "a charge_tp_abort fault acts on GB/T 27930's transport (CHAdeMO has none), and \
+             no charge leg of the route names `protocol = \"gbt27930\"`",
+        ));
+    }
+    if let RawMessage::Name(n) = m
+        && let Some(pgn) = GBT_TP_MESSAGES
+            .iter()
+            .copied()
+            .find(|p| gbt::name(*p).eq_ignore_ascii_case(n))
+    {
+        let what = format!(
+            "GB/T {}'s transport connections are aborted (reason 2, resources needed)",
+            gbt::name(pgn)
+        );
+        return Ok((LinkFaultKind::TpAbort(pgn), what));
+    }
+    let names: Vec<&str> = GBT_TP_MESSAGES.iter().map(|p| gbt::name(*p)).collect();
+    Err(at.err(
+        "message",
+        format!(
+            "`{}` is not a GB/T 27930 message sent over the transport ({})",
+            m.shown(),
+            names.join(", ")
         ),
     ))
 }

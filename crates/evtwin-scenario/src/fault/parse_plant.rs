@@ -19,7 +19,7 @@ pub(super) fn keys_of(kind: &str) -> &'static [&'static str] {
         "internal_short" => &["group", "resistance_ohm"],
         "capacity_fade" | "resistance_rise" => &["group", "factor"],
         "stuck_sensor" => &["sensor", "group"],
-        "drop" | "charge_drop" => &["message"],
+        "drop" | "charge_drop" | "charge_tp_abort" => &["message"],
         "e2e_counter" => &["message", "mode", "value", "offset", "frames", "then"],
         "e2e_crc" => &["message", "mode", "value", "offset", "frames"],
         "delay" => &["message", "delay_ms"],

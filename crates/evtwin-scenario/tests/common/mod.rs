@@ -81,7 +81,27 @@ pub fn two_twins(
     s: &Scenario,
     protocol: impl Fn(&evtwin_can::Frame) -> bool,
 ) -> (Summary, Summary, usize) {
-    pair(s, protocol, u64::MAX, (NetFile::Builtin, NetFile::Builtin))
+    pair(
+        (s, s),
+        protocol,
+        u64::MAX,
+        (NetFile::Builtin, NetFile::Builtin),
+    )
+}
+
+/// [`two_twins`] with a scenario of its own for each (the same route and
+/// station; faults of one side only, say).
+pub fn two_twins_apart(
+    car: &Scenario,
+    station: &Scenario,
+    protocol: impl Fn(&evtwin_can::Frame) -> bool,
+) -> (Summary, Summary, usize) {
+    pair(
+        (car, station),
+        protocol,
+        u64::MAX,
+        (NetFile::Builtin, NetFile::Builtin),
+    )
 }
 
 /// [`two_twins`] on a charging bus (the protocol's frames only: the network
@@ -97,7 +117,7 @@ pub fn two_twins_frozen(
     let dbc = dir.join("protocol-only.dbc");
     let map = dir.join("protocol-only.map.toml");
     pair(
-        s,
+        (s, s),
         protocol,
         station_frozen_us,
         (NetFile::Path(&dbc), NetFile::Path(&map)),
@@ -105,19 +125,19 @@ pub fn two_twins_frozen(
 }
 
 fn pair(
-    s: &Scenario,
+    (s_car, s_station): (&Scenario, &Scenario),
     protocol: impl Fn(&evtwin_can::Frame) -> bool,
     station_frozen_us: u64,
     files: (NetFile<'_>, NetFile<'_>),
 ) -> (Summary, Summary, usize) {
-    let net = |real: &str| load_network(s, files.0, files.1, &[real.into()]);
+    let net = |s, real: &str| load_network(s, files.0, files.1, &[real.into()]);
     let opts = RunOptions::default();
-    let mut car = Runner::new(s, &opts, None::<Vec<u8>>)
+    let mut car = Runner::new(s_car, &opts, None::<Vec<u8>>)
         .unwrap()
-        .with_network(net("CHARGER").unwrap());
-    let mut station = Runner::new(s, &opts, None::<Vec<u8>>)
+        .with_network(net(s_car, "CHARGER").unwrap());
+    let mut station = Runner::new(s_station, &opts, None::<Vec<u8>>)
         .unwrap()
-        .with_network(net("EV").unwrap());
+        .with_network(net(s_station, "EV").unwrap());
     let mut protocol_frames = 0;
     let at = |d: Due| match d {
         Due::Transmit(t) => (t, 0),

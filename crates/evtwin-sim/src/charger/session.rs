@@ -180,6 +180,22 @@ impl Session {
         self.phase_s = 0.0;
     }
 
+    /// Goes back to the setup phase `phase` (handshake, insulation test or
+    /// precharge) while current flows: the output is off at once and the
+    /// setup runs again (a protocol's reconnect after a communication
+    /// error). A stopping or ended session, or one not yet delivering, stays.
+    pub fn restart_setup(&mut self, phase: Phase) {
+        let setup = matches!(
+            phase,
+            Phase::Handshake | Phase::InsulationTest | Phase::Precharge
+        );
+        if setup && matches!(self.phase, Phase::Ramp | Phase::Charging | Phase::Taper) {
+            self.phase = phase;
+            self.phase_s = 0.0;
+            self.current_a = 0.0;
+        }
+    }
+
     fn advance(&mut self, next: Phase, after_s: f64) {
         if self.phase_s >= after_s - 1e-9 {
             self.phase = next;

@@ -41,13 +41,19 @@ impl Twin {
     }
 
     /// Applies the link's decisions to `session` before its step: its stop,
-    /// and how far the setup phases may go (plug-in keeps its duration).
+    /// and how far the setup phases may go (plug-in keeps its duration; a
+    /// setup phase below the present one while current flows restarts the
+    /// setup from there).
     pub(super) fn apply_link(&self, session: &mut Session) {
         let Some(link) = &self.link else {
             return;
         };
         if let Some(end) = link.stop {
             session.stop(end);
+        } else if link.setup.code() < Phase::Ramp.code() {
+            // The conversation went back to its setup (a reconnect): the
+            // output goes off and the setup phases run again.
+            session.restart_setup(link.setup);
         }
         let phase = session.phase();
         let control = if phase == Phase::PlugIn {
