@@ -142,6 +142,8 @@ pub struct ChargeLinkHook {
     step_us: u64,
     cells_v: Vec<f64>,
     temps_c: Vec<f64>,
+    /// The pack's ratings, read once ([`PlantView::rating`]).
+    rating: Option<(f64, f64)>,
 }
 
 /// Each group's voltage and temperature.
@@ -180,6 +182,7 @@ impl ChargeLinkHook {
             step_us: 0,
             cells_v: Vec::new(),
             temps_c: Vec::new(),
+            rating: None,
         }
     }
 
@@ -312,7 +315,10 @@ impl Hook for ChargeLinkHook {
         let Some((_, conv)) = self.conv.as_mut() else {
             return;
         };
-        let plant = PlantView::read(step.twin, step.now_us);
+        let rating = *self
+            .rating
+            .get_or_insert_with(|| PlantView::rating(step.twin));
+        let plant = PlantView::read(step.twin, step.now_us, rating);
         conv.set_plant(&plant);
         // Cells once a second of virtual time (BMV / BMT go every 10 s).
         if conv.wants_cells() && step.now_us % 1_000_000 < self.step_us.max(1) {

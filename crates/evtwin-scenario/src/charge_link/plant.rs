@@ -66,7 +66,10 @@ const FAULT_OT: f64 = 3.0;
 
 impl PlantView {
     /// Reads the twin at `now_us`.
-    pub fn read(twin: &Twin, now_us: u64) -> Self {
+    /// The plant's values at `now_us`; `(capacity_kwh, nominal_v)` are the
+    /// pack's ratings ([`PlantView::rating`]: an integral over the cell's
+    /// OCV curve, too dear for every step).
+    pub fn read(twin: &Twin, now_us: u64, (capacity_kwh, nominal_v): (f64, f64)) -> Self {
         let r = |s: Scalar| twin.read(Signal::Scalar(s));
         let cfg = twin.config();
         let series = cfg.pack.series as f64;
@@ -95,8 +98,8 @@ impl PlantView {
             accept_a: r(Scalar::ChargeLimitA).min(by_power).max(0.0),
             full_v: series * cfg.pack.cell.voltage_max_v,
             empty_v: series * cfg.pack.cell.voltage_min_v,
-            capacity_kwh: twin.pack().nominal_energy_wh() / 1000.0,
-            nominal_v: twin.pack().nominal_voltage_v(),
+            capacity_kwh,
+            nominal_v,
             dc_power_w: r(Scalar::ChargerPowerW).max(0.0),
             high_temp: r(Scalar::BmsFaultCode) == FAULT_OT,
             wanted: twin.charge_end_wanted(),
@@ -111,6 +114,14 @@ impl PlantView {
             temp_min_c: r(Scalar::TempMinC),
             station_prepare_s: prepare_s,
         }
+    }
+
+    /// The pack's rated energy, kWh, and nominal voltage, V (fixed for a run).
+    pub fn rating(twin: &Twin) -> (f64, f64) {
+        (
+            twin.pack().nominal_energy_wh() / 1000.0,
+            twin.pack().nominal_voltage_v(),
+        )
     }
 
     /// Whether the car is at the station past plug-in (the conversation may run).
