@@ -16,7 +16,7 @@ use evtwin_scenario::charge_link::{
     ChargeLinkHook, LinkFault, LinkFaultKind, LinkOptions, LinkRecord, LinkSide, Protocol,
 };
 use evtwin_scenario::net::{NetFile, load_network};
-use evtwin_scenario::{Due, RunOptions, Runner, Scenario, Summary};
+use evtwin_scenario::{RunOptions, Runner, Scenario, Summary};
 use evtwin_sim::Status;
 
 /// The reference sedan, 30 → `until` % at a 500 V / 125 A CHAdeMO station.
@@ -372,49 +372,7 @@ fn two_twins_stop_at_the_station_time_limit_and_pass_the_welding_check() {
             record: Some(station_rec.clone()),
         },
     )));
-    let at = |d: Due| match d {
-        Due::Transmit(t) => (t, 0),
-        Due::Step(t) => (t, 1),
-    };
-    let (mut car_done, mut station_done) = (false, false);
-    while !(car_done && station_done) {
-        let far = (u64::MAX, 1);
-        let ta = if car_done {
-            far
-        } else {
-            at(car.poll_timeout())
-        };
-        let tb = if station_done {
-            far
-        } else {
-            at(station.poll_timeout())
-        };
-        if ta.1 == 1 && tb.1 == 1 {
-            if !car_done {
-                car_done = car.step().unwrap() != Status::Running;
-            }
-            if !station_done {
-                station_done = station.step().unwrap() != Status::Running;
-            }
-            continue;
-        }
-        let mut out = Vec::new();
-        if ta <= tb {
-            car.poll_transmit(ta.0, &mut out);
-            if !station_done {
-                for f in &out {
-                    station.handle_frame(f, ta.0);
-                }
-            }
-        } else {
-            station.poll_transmit(tb.0, &mut out);
-            if !car_done {
-                for f in &out {
-                    car.handle_frame(f, tb.0);
-                }
-            }
-        }
-    }
+    common::lockstep(&mut car, &mut station, &|_| false, u64::MAX);
     let rec = record.lock().unwrap();
     let has = |name: &str| {
         rec.events

@@ -138,6 +138,22 @@ fn pair(
     let mut station = Runner::new(s_station, &opts, None::<Vec<u8>>)
         .unwrap()
         .with_network(net(s_station, "EV").unwrap());
+    let protocol_frames = lockstep(&mut car, &mut station, &protocol, station_frozen_us);
+    let car = car.finish(false).unwrap().summary;
+    let station = station.finish(false).unwrap().summary;
+    (car, station, protocol_frames)
+}
+
+/// Runs a car twin and a station twin on one virtual bus until both end:
+/// frames go from one to the other at their time, the steps in lockstep; the
+/// station is frozen from `station_frozen_us` on (it neither steps nor
+/// sends). Returns how many frames on the bus `protocol` picks.
+pub fn lockstep(
+    car: &mut Runner<Vec<u8>>,
+    station: &mut Runner<Vec<u8>>,
+    protocol: &impl Fn(&evtwin_can::Frame) -> bool,
+    station_frozen_us: u64,
+) -> usize {
     let mut protocol_frames = 0;
     let at = |d: Due| match d {
         Due::Transmit(t) => (t, 0),
@@ -187,7 +203,5 @@ fn pair(
         }
         protocol_frames += out.iter().filter(|f| protocol(f)).count();
     }
-    let car = car.finish(false).unwrap().summary;
-    let station = station.finish(false).unwrap().summary;
-    (car, station, protocol_frames)
+    protocol_frames
 }
