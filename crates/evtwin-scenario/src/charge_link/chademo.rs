@@ -301,11 +301,7 @@ impl Conversation for ChademoLink {
             _ => return false,
         };
         // Our own side's frames (echoed), or a side we play: not ours to take.
-        let ours = match from {
-            LinkSide::Ev => self.role.plays_ev(),
-            LinkSide::Charger => self.role.plays_charger(),
-        };
-        if ours {
+        if self.role.plays(from) {
             return false;
         }
         if self.faults.lost(from, frame) {

@@ -126,6 +126,15 @@ impl LinkRole {
     pub const fn plays_charger(self) -> bool {
         matches!(self, Self::Both | Self::Charger)
     }
+
+    /// Whether the twin plays `side`.
+    #[must_use]
+    pub const fn plays(self, side: LinkSide) -> bool {
+        match side {
+            LinkSide::Ev => self.plays_ev(),
+            LinkSide::Charger => self.plays_charger(),
+        }
+    }
 }
 
 /// A side of the conversation, whatever the protocol.
